@@ -1,0 +1,264 @@
+"""Read and write the files under rules/ and the notices people hand in; the pure core never touches a file.
+
+- `read_notice`: a notice file's bytes, decoded (engine.notice.decode picks the encoding).
+- `load_registry`, `load_calendar`: rules/departments.toml (+ demo-contacts.toml) and rules/calendar/*.toml.
+- `write_catalogue`, `load_catalogue`: rules/notices/<slug>.toml, the reviewed catalogue of one notice. Loading
+  validates everything and reports every problem at once; it accepts a department's name where a key belongs,
+  because people edit the file, and stores keys.
+- `intake_json`: the JSON contract of `banfa intake --json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from engine.departments import Registry
+from engine.duties import ID_PATTERN, Catalogue, Coordinator, DutySpec, Intake, NoticeInfo
+from engine.errors import CalendarError, CatalogueError, CatalogueExists, RegistryError, UndecodableNotice
+from engine.normative import Track
+from engine.notice import decode
+from engine.workdays import WorkCalendar, YearArrangement
+
+SCHEMA_VERSION = 1
+MAX_NOTICE_BYTES = 8 * 1024 * 1024
+
+
+def read_notice(path: Path) -> str:
+    """Read and decode a notice file; refuse files too large to be a notice."""
+    size = path.stat().st_size
+    if size > MAX_NOTICE_BYTES:
+        raise UndecodableNotice(str(path), f"文件过大（{size} 字节），不像是通知文本")
+    return decode(path.read_bytes(), str(path))
+
+
+def _read_toml(path: Path, error: type[Exception]) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        if error is CalendarError:
+            raise CalendarError(str(path), str(exc)) from exc
+        if error is CatalogueError:
+            raise CatalogueError(str(path), [str(exc)]) from exc
+        raise RegistryError(f"{path}: {exc}") from exc
+
+
+def load_registry(rules_dir: Path, *, demo_contacts: bool = False) -> Registry:
+    """Load rules/departments.toml; with `demo_contacts`, overlay rules/demo-contacts.toml's example addresses."""
+    registry = Registry.from_data(_read_toml(rules_dir / "departments.toml", RegistryError))
+    if demo_contacts:
+        registry = registry.with_contacts(_read_toml(rules_dir / "demo-contacts.toml", RegistryError))
+    return registry
+
+
+def load_calendar(rules_dir: Path) -> WorkCalendar:
+    """Load every rules/calendar/<year>.toml into a WorkCalendar; the file name must match its `year`."""
+    arrangements = []
+    for path in sorted((rules_dir / "calendar").glob("*.toml")):
+        arrangement = YearArrangement.from_data(str(path), _read_toml(path, CalendarError))
+        if path.stem != str(arrangement.year):
+            raise CalendarError(str(path), f"文件名应为 {arrangement.year}.toml")
+        arrangements.append(arrangement)
+    return WorkCalendar(arrangements)
+
+
+# --- JSON -----------------------------------------------------------------------------------------------------
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def intake_json(intake: Intake, registry: Registry) -> dict[str, Any]:
+    """Build the stable JSON contract of `banfa intake --json` (README, "The intake JSON contract")."""
+    n = intake.notice
+
+    def full_name(key: str | None) -> str | None:
+        return registry.get(key).name if key else None
+
+    return {
+        "notice": {"id": intake.notice_id, "title": n.title, "number": n.number, "issuer": n.issuer,
+                   "date": _iso(n.date), "published": _iso(n.published)},
+        "deadline": _iso(intake.deadline.date) if intake.deadline else None,
+        "last_working_day": _iso(intake.deadline.last_working_day) if intake.deadline else None,
+        "duties": [
+            {"id": d.id, "ref": d.ref, "location": d.location, "lead": d.lead_as_written,
+             "department": full_name(d.lead), "co_departments": [registry.get(k).name for k in d.co_departments],
+             "co_departments_as_written": list(d.co_departments_as_written), "co_open": d.co_open,
+             "text": d.text, "document": d.document, "title": d.title, "kind": d.kind, "track": d.track.value,
+             "basis": list(d.basis), "deadline": _iso(d.deadline), "last_working_day": _iso(d.last_working_day),
+             "recurring": d.recurring, "drafting": d.drafting}
+            for d in intake.duties
+        ],
+    }
+
+
+# --- the catalogue file ---------------------------------------------------------------------------------------
+
+_HEADER = """\
+# Catalogue of drafting duties (任务清单) for {number}.
+# Written by `banfa intake --write`, then reviewed by a person; `banfa catalogue check` validates it.
+# Per duty, people may edit: title, lead, co_departments, consultees, officer, track, deadline.
+# Departments are keys of rules/departments.toml (a full or short name is accepted too).
+# Never change an id once the file is committed: duties, documents and reminders are keyed by it.
+"""
+_KEYED_LINE = re.compile(r'^(lead|department) = "([a-z0-9-]+)"$')
+_KEYED_LIST = re.compile(r"^(co_departments|consultees) = \[(.*)\]$")
+
+
+def catalogue_toml(catalogue: Catalogue, registry: Registry) -> str:
+    """Render a catalogue as commented TOML: every department key is followed by its full name."""
+    body = tomli_w.dumps(_catalogue_data(catalogue))
+    return _HEADER.format(number=catalogue.notice.number or catalogue.notice.title) + "\n".join(
+        _annotated(line, registry) for line in body.splitlines()
+    ) + "\n"
+
+
+def _annotated(line: str, registry: Registry) -> str:
+    m = _KEYED_LINE.match(line)
+    keys = [m.group(2)] if m else re.findall(r'"([a-z0-9-]+)"', _KEYED_LIST.match(line).group(2)) if (
+        _KEYED_LIST.match(line)) else []
+    names = [registry.get(k).name for k in keys if k in {d.key for d in registry}]
+    return f"{line}  # {'、'.join(names)}" if names else line
+
+
+def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in table.items() if v is not None}
+
+
+def _catalogue_data(c: Catalogue) -> dict[str, Any]:
+    n = c.notice
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "notice": _drop_none({"id": n.id, "title": n.title, "number": n.number, "issuer": n.issuer,
+                              "date": n.date, "published": n.published, "source": c.source,
+                              "deadline": c.deadline}),
+        "coordinator": _drop_none({"department": c.coordinator.department, "office": c.coordinator.office}),
+        "duty": [_drop_none({
+            "id": d.id, "ref": d.ref, "location": d.location, "title": d.title, "document": d.document,
+            "kind": d.kind, "track": d.track.value, "lead": d.lead, "lead_as_written": d.lead_as_written,
+            "co_departments": list(d.co_departments), "co_departments_as_written": list(d.co_departments_as_written),
+            "co_open": d.co_open, "consultees": list(d.consultees), "officer": d.officer, "basis": list(d.basis),
+            "deadline": d.deadline, "recurring": d.recurring, "text": d.text,
+        }) for d in c.duties],
+    }
+
+
+def write_catalogue(catalogue: Catalogue, path: Path, registry: Registry, *, force: bool = False) -> Path:
+    """Write a catalogue atomically (a temporary file, then a rename); never overwrite one unless forced."""
+    if path.exists() and not force:
+        raise CatalogueExists(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = catalogue_toml(catalogue, registry)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_catalogue(path: Path, registry: Registry, calendar: WorkCalendar) -> Catalogue:
+    """Load and validate a catalogue; raise CatalogueError listing every problem found."""
+    data = _read_toml(path, CatalogueError)
+    reader = _CatalogueReader(registry, calendar)
+    catalogue = reader.catalogue(data)
+    if reader.problems:
+        raise CatalogueError(str(path), reader.problems)
+    return catalogue
+
+
+class _CatalogueReader:
+    """Turn parsed TOML into a Catalogue, collecting problems instead of stopping at the first."""
+
+    def __init__(self, registry: Registry, calendar: WorkCalendar) -> None:
+        self.registry, self.calendar = registry, calendar
+        self.problems: list[str] = []
+
+    def catalogue(self, data: Mapping[str, Any]) -> Catalogue:
+        if data.get("schema_version") != SCHEMA_VERSION:
+            self.problems.append(f"schema_version 应为 {SCHEMA_VERSION}")
+        notice = data.get("notice", {})
+        info = NoticeInfo(self.text(notice, "id", "notice"), self.text(notice, "title", "notice"),
+                          notice.get("number"), notice.get("issuer"), self.date(notice, "date", "notice"),
+                          self.date(notice, "published", "notice"))
+        if not ID_PATTERN.match(info.id):
+            self.problems.append(f"notice.id “{info.id}” 须为小写 ASCII 短横线格式")
+        coord = data.get("coordinator", {})
+        coordinator = Coordinator(self.key(coord.get("department"), "coordinator.department"), coord.get("office"))
+        duties = tuple(self.duty(i, entry, info.id) for i, entry in enumerate(data.get("duty", []), 1))
+        ids = [d.id for d in duties]
+        self.problems += [f"任务编号重复：{i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
+        deadline = self.date(notice, "deadline", "notice")
+        return Catalogue(info, deadline, self.calendar.on_or_before(deadline) if deadline else None, coordinator,
+                         duties, notice.get("source"))
+
+    def text(self, table: Mapping[str, Any], field: str, where: str) -> str:
+        value = table.get(field)
+        if not isinstance(value, str) or not value.strip():
+            self.problems.append(f"{where}.{field} 不能为空")
+            return ""
+        return value
+
+    def date(self, table: Mapping[str, Any], field: str, where: str) -> dt.date | None:
+        value = table.get(field)
+        if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+            return value
+        self.problems.append(f"{where}.{field} 应为日期（YYYY-MM-DD），现为 {value!r}")
+        return None
+
+    def key(self, value: Any, where: str) -> str | None:
+        if value is None or value == "":
+            return None
+        dept = self.registry.resolve(str(value)) or next((d for d in self.registry if d.key == value), None)
+        if dept is None:
+            self.problems.append(f"{where}：部门名录中没有“{value}”")
+            return None
+        return dept.key
+
+    def keys(self, values: Any, where: str) -> tuple[str, ...]:
+        if not isinstance(values, list):
+            self.problems.append(f"{where} 应为列表")
+            return ()
+        return tuple(k for k in (self.key(v, where) for v in values) if k)
+
+    def duty(self, index: int, e: Mapping[str, Any], notice_id: str) -> DutySpec:
+        where = f"第 {index} 项任务（{e.get('id', '?')}）"
+        duty_id = self.text(e, "id", where)
+        if duty_id and not (ID_PATTERN.match(duty_id) and duty_id.startswith(notice_id + "-")):
+            self.problems.append(f"{where}：id 须为 ASCII 短横线格式并以 {notice_id}- 开头")
+        lead = self.key(e.get("lead"), f"{where}.lead")
+        if lead is None and not e.get("lead"):
+            self.problems.append(f"{where}：没有指定牵头部门 lead")
+        track = e.get("track", Track.NORMATIVE.value)
+        if track not in {t.value for t in Track}:
+            self.problems.append(f"{where}.track 应为 {'、'.join(t.value for t in Track)} 之一")
+            track = Track.NORMATIVE.value
+        officer = str(e.get("officer", ""))
+        if officer and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", officer):
+            self.problems.append(f"{where}.officer 应为电子邮件地址")
+        deadline = self.date(e, "deadline", where)
+        return DutySpec(
+            id=duty_id, ref=str(e.get("ref", "")), location=str(e.get("location", "")),
+            lead_as_written=e.get("lead_as_written"), lead=lead,
+            co_departments_as_written=tuple(e.get("co_departments_as_written", [])),
+            co_departments=self.keys(e.get("co_departments", []), f"{where}.co_departments"),
+            co_open=bool(e.get("co_open", False)), text=str(e.get("text", "")), document=e.get("document"),
+            title=self.text(e, "title", where), kind=e.get("kind"), track=Track(track),
+            basis=tuple(e.get("basis", [])), deadline=deadline,
+            last_working_day=self.calendar.on_or_before(deadline) if deadline else None,
+            recurring=e.get("recurring"), drafting=True,
+            consultees=self.keys(e.get("consultees", []), f"{where}.consultees"), officer=officer,
+        )

@@ -1,0 +1,147 @@
+"""The `banfa` command line: thin commands that parse input, call one service and map errors to exit codes.
+
+Exit codes: 0 success (warnings included), 1 another Banfa error (an invalid or existing catalogue, a
+malformed registry), 2 usage, 3 an empty notice, 4 undecodable bytes, 5 a text that is not a notice.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engine.bootstrap import Rules, load_rules
+from engine.catalogue import intake_json, load_catalogue, read_notice, write_catalogue
+from engine.config import Settings
+from engine.duties import Catalogue, DutySpec
+from engine.errors import EmptyNotice, EngineError, NotANotice, UndecodableNotice
+from engine.services import intake as intake_service
+
+app = typer.Typer(help="办法 Banfa：部门分工通知的实施办法起草流程引擎。", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+catalogue_app = typer.Typer(help="任务清单（rules/notices/*.toml）的检查与查看。", no_args_is_help=True)
+app.add_typer(catalogue_app, name="catalogue")
+
+EXIT_CODES: list[tuple[type[EngineError], int]] = [(EmptyNotice, 3), (UndecodableNotice, 4), (NotANotice, 5)]
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class _State:
+    settings: Settings = Settings()
+
+
+@app.callback()
+def main_options(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="数据目录（数据库、文稿、发件箱），默认 ./var 或 BANFA_DATA_DIR")] = None,
+    rules_dir: Annotated[Path | None, typer.Option("--rules-dir", help="规则目录（部门名录、任务清单、节假日），默认随程序附带")] = None,
+) -> None:
+    """Read settings once, at start, and make every path absolute."""
+    overrides = {k: v for k, v in {"data_dir": data_dir, "rules_dir": rules_dir}.items() if v is not None}
+    _State.settings = Settings(**overrides).resolved()  # type: ignore[arg-type]
+
+
+@contextmanager
+def _exit_codes() -> Iterator[None]:
+    try:
+        yield
+    except EngineError as exc:
+        err.print(f"[bold red]错误：[/]{exc}")
+        code = next((c for cls, c in EXIT_CODES if isinstance(exc, cls)), 1)
+        raise typer.Exit(code) from None
+
+
+def _rules() -> Rules:
+    return load_rules(_State.settings)
+
+
+@app.command()
+def intake(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="通知文本文件")],
+    as_json: Annotated[bool, typer.Option("--json", help="只在标准输出打印 JSON（其余信息写到标准错误）")] = False,
+    write: Annotated[bool, typer.Option("--write", help="写出任务清单 rules/notices/<编号>.toml")] = False,
+    force: Annotated[bool, typer.Option("--force", help="与 --write 同用：覆盖已有的任务清单")] = False,
+    output: Annotated[Path | None, typer.Option("--out", help="与 --write 同用：任务清单写到此路径")] = None,
+) -> None:
+    """识别通知中的全部任务，标出哪些是起草任务。"""
+    with _exit_codes():
+        rules = _rules()
+        result = intake_service(read_notice(file), registry=rules.registry, calendar=rules.calendar, source=str(file))
+        for warning in result.warnings:
+            err.print(f"[yellow]注意：[/]{warning}")
+        if as_json:
+            sys.stdout.write(json.dumps(intake_json(result, rules.registry), ensure_ascii=False, indent=2) + "\n")
+        else:
+            _print_duties(out, f"{result.notice.title}（{result.notice.number or '无文号'}）", result.duties, rules, True)
+        if write:
+            path = (output or rules.catalogue_path(result.notice_id)).resolve()
+            written = write_catalogue(Catalogue.from_intake(result, _source(file)), path, rules.registry, force=force)
+            (err if as_json else out).print(f"已写出任务清单：{written}（{len(result.drafting)} 项起草任务）")
+
+
+def _source(file: Path) -> str:
+    """Name the notice file relative to the current folder when it lies below it, for the catalogue's record."""
+    resolved = file.resolve()
+    return str(resolved.relative_to(Path.cwd())) if resolved.is_relative_to(Path.cwd()) else str(resolved)
+
+
+@catalogue_app.command("check")
+def catalogue_check(
+    files: Annotated[list[Path] | None, typer.Argument(exists=True, dir_okay=False, help="任务清单文件；缺省为全部")] = None,
+) -> None:
+    """校验任务清单：部门、编号、期限、文件类型是否有效。"""
+    with _exit_codes():
+        rules = _rules()
+        paths = files or rules.catalogue_paths()
+        if not paths:
+            err.print(f"没有找到任务清单：{rules.directory / 'notices'}")
+            raise typer.Exit(1)
+        for path in paths:
+            catalogue = load_catalogue(path, rules.registry, rules.calendar)
+            out.print(f"[green]通过[/] {path}：{catalogue.notice.number or catalogue.notice.id}，"
+                      f"{len(catalogue.duties)} 项起草任务，期限 {catalogue.deadline or '未定'}")
+
+
+@catalogue_app.command("show")
+def catalogue_show(
+    notice_id: Annotated[str, typer.Argument(help="通知编号，如 sfb2007-129")],
+) -> None:
+    """显示一份已审定的任务清单。"""
+    with _exit_codes():
+        rules = _rules()
+        path = rules.catalogue_path(notice_id)
+        if not path.is_file():
+            err.print(f"[bold red]错误：[/]没有该通知的任务清单：{path}")
+            raise typer.Exit(1)
+        catalogue = load_catalogue(path, rules.registry, rules.calendar)
+        title = f"{catalogue.notice.title}（{catalogue.notice.number or catalogue.notice.id}）任务清单"
+        _print_duties(out, title, catalogue.duties, rules, False)
+        if catalogue.coordinator.office:
+            out.print(f"统筹协调：{catalogue.coordinator.office}")
+
+
+def _print_duties(console: Console, title: str, duties: tuple[DutySpec, ...], rules: Rules, show_all: bool) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in ("位置", "牵头部门", "会同部门", "起草", "拟起草文件", "类型", "依据", "期限", "最后工作日"):
+        table.add_column(column, overflow="fold")
+    name: Callable[[str], str] = lambda key: rules.registry.get(key).display  # noqa: E731
+    for d in duties:
+        co = "、".join(map(name, d.co_departments)) or "、".join(d.co_departments_as_written)
+        lead = name(d.lead) if d.lead else (d.lead_as_written or "—")
+        table.add_row(d.location, lead, co + ("等" if d.co_open else ""), "是" if d.drafting else "否",
+                      d.title or "", d.kind or "", "、".join(d.basis), str(d.deadline or ""),
+                      str(d.last_working_day or ""), style=None if d.drafting or not show_all else "dim")
+    console.print(table)
+    drafting = sum(d.drafting for d in duties)
+    console.print(f"共 {len(duties)} 项任务，其中起草任务 {drafting} 项。")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,104 @@
+"""Define the one tree of errors that Banfa raises.
+
+Every error Banfa raises on purpose is an `EngineError`. Each also subclasses the builtin that fits, so a
+caller that knows nothing of Banfa can still catch it sensibly. Messages are built from identifiers and are
+in Chinese, because officers read them; entrypoints map each class to an exit code or an HTTP status.
+
+    EngineError
+    ├── NoticeError
+    │   ├── UndecodableNotice (ValueError)          bytes that are not text in a known encoding
+    │   └── NoticeParseError (ValueError)            text that cannot be read as a notice
+    │       ├── EmptyNotice                          nothing but white space
+    │       └── NotANotice                           text, but no title or no numbered items
+    ├── RegistryError (ValueError)                   a department registry that is malformed
+    ├── UnknownDepartment (LookupError)              a name or key the registry does not know
+    ├── CalendarError (ValueError)                   a calendar override that is malformed
+    ├── CatalogueError (ValueError)                  a catalogue file that fails validation
+    └── CatalogueExists (FileExistsError)            refusing to overwrite a reviewed catalogue
+
+Foreign errors (tomllib, OSError, UnicodeDecodeError) are translated at the adapter with `raise … from exc`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class EngineError(Exception):
+    """Base of every error Banfa raises on purpose."""
+
+
+class NoticeError(EngineError):
+    """A notice could not be read."""
+
+
+class UndecodableNotice(NoticeError, ValueError):
+    """The bytes are not text in UTF-8, UTF-16 or GB18030 (a superset of GBK and GB2312)."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"无法识别文件编码：{source}（{reason}）")
+
+
+class NoticeParseError(NoticeError, ValueError):
+    """The text cannot be read as a notice."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"不是可识别的通知：{source}（{reason}）")
+
+
+class EmptyNotice(NoticeParseError):
+    """The text holds nothing but white space."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source, "文件为空")
+
+
+class NotANotice(NoticeParseError):
+    """The text has no title of an official document, or no numbered items."""
+
+
+class RegistryError(EngineError, ValueError):
+    """The department registry is malformed: a missing field, a duplicate key or a name claimed twice."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"部门名录有误：{problem}")
+
+
+class UnknownDepartment(EngineError, LookupError):
+    """A department name or key that the registry does not know."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"部门名录中没有该部门：{name}")
+
+
+class CalendarError(EngineError, ValueError):
+    """A calendar override file (rules/calendar/<year>.toml) is malformed."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        self.problem = problem
+        super().__init__(f"节假日安排文件有误：{source}（{problem}）")
+
+
+class CatalogueError(EngineError, ValueError):
+    """A catalogue file fails validation; `problems` lists every failure, not just the first."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        listed = "；".join(self.problems)
+        super().__init__(f"任务清单有误：{source}：{listed}")
+
+
+class CatalogueExists(EngineError, FileExistsError):
+    """A catalogue for this notice already exists and may hold a person's corrections."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"任务清单已存在，未覆盖：{path}（如确需重写，请加 --force）")
