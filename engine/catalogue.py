@@ -111,24 +111,33 @@ _HEADER = """\
 # Departments are keys of rules/departments.toml (a full or short name is accepted too).
 # Never change an id once the file is committed: duties, documents and reminders are keyed by it.
 """
-_KEYED_LINE = re.compile(r'^(lead|department) = "([a-z0-9-]+)"$')
-_KEYED_LIST = re.compile(r"^(co_departments|consultees) = \[(.*)\]$")
+_DEPARTMENT_FIELDS = ("lead", "department", "co_departments", "consultees")
 
 
 def catalogue_toml(catalogue: Catalogue, registry: Registry) -> str:
-    """Render a catalogue as commented TOML: every department key is followed by its full name."""
-    body = tomli_w.dumps(_catalogue_data(catalogue))
-    return _HEADER.format(number=catalogue.notice.number or catalogue.notice.title) + "\n".join(
-        _annotated(line, registry) for line in body.splitlines()
-    ) + "\n"
+    """Render a catalogue as TOML a person can edit: one line per field, department keys annotated with names."""
+    data = _catalogue_data(catalogue)
+    lines = [_HEADER.format(number=catalogue.notice.number or catalogue.notice.title).rstrip("\n")]
+    lines.append(_toml_line("schema_version", data["schema_version"], registry))
+    for table in ("notice", "coordinator"):
+        lines += ["", f"[{table}]"] + [_toml_line(k, v, registry) for k, v in data[table].items()]
+    for duty in data["duty"]:
+        lines += ["", "[[duty]]"] + [_toml_line(k, v, registry) for k, v in duty.items()]
+    return "\n".join(lines) + "\n"
 
 
-def _annotated(line: str, registry: Registry) -> str:
-    m = _KEYED_LINE.match(line)
-    keys = [m.group(2)] if m else re.findall(r'"([a-z0-9-]+)"', _KEYED_LIST.match(line).group(2)) if (
-        _KEYED_LIST.match(line)) else []
-    names = [registry.get(k).name for k in keys if k in {d.key for d in registry}]
-    return f"{line}  # {'、'.join(names)}" if names else line
+def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml_value, value)) + "]"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
+
+
+def _toml_line(key: str, value: Any, registry: Registry) -> str:
+    line = f"{key} = {_toml_value(value)}"
+    if key not in _DEPARTMENT_FIELDS or not value:
+        return line
+    keys = value if isinstance(value, list) else [value]
+    return f"{line}  # {'、'.join(registry.get(k).name for k in keys)}"
 
 
 def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,8 +30,16 @@ catalogue_app = typer.Typer(help="任务清单（rules/notices/*.toml）的检�
 app.add_typer(catalogue_app, name="catalogue")
 
 EXIT_CODES: list[tuple[type[EngineError], int]] = [(EmptyNotice, 3), (UndecodableNotice, 4), (NotANotice, 5)]
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+def _console(*, stderr: bool) -> Console:
+    """A console that stays wide enough for Chinese tables when output goes to a file or a pipe."""
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        console.width = 160
+    return console
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
 
 
 class _State:
@@ -129,18 +137,27 @@ def catalogue_show(
 
 def _print_duties(console: Console, title: str, duties: tuple[DutySpec, ...], rules: Rules, show_all: bool) -> None:
     table = Table(title=title, show_lines=False)
-    for column in ("位置", "牵头部门", "会同部门", "起草", "拟起草文件", "类型", "依据", "期限", "最后工作日"):
+    for column in ("位置", "牵头部门", "会同部门", "起草", "拟起草文件", "类型", "依据", "期限（最后工作日）"):
         table.add_column(column, overflow="fold")
     name: Callable[[str], str] = lambda key: rules.registry.get(key).display  # noqa: E731
     for d in duties:
         co = "、".join(map(name, d.co_departments)) or "、".join(d.co_departments_as_written)
         lead = name(d.lead) if d.lead else (d.lead_as_written or "—")
         table.add_row(d.location, lead, co + ("等" if d.co_open else ""), "是" if d.drafting else "否",
-                      d.title or "", d.kind or "", "、".join(d.basis), str(d.deadline or ""),
-                      str(d.last_working_day or ""), style=None if d.drafting or not show_all else "dim")
+                      d.title or "", d.kind or "", "、".join(d.basis), _deadline(d),
+                      style=None if d.drafting or not show_all else "dim")
     console.print(table)
     drafting = sum(d.drafting for d in duties)
     console.print(f"共 {len(duties)} 项任务，其中起草任务 {drafting} 项。")
+
+
+def _deadline(duty: DutySpec) -> str:
+    if duty.deadline is None:
+        return ""
+    text = duty.deadline.isoformat()
+    if duty.last_working_day and duty.last_working_day != duty.deadline:
+        text += f"（{duty.last_working_day.isoformat()}）"
+    return text + (f" {duty.recurring}" if duty.recurring else "")
 
 
 def main() -> None:
