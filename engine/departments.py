@@ -216,7 +216,7 @@ _DEPARTMENT_SUFFIX = (
     "委员会|办公室|管委会|管理局|分局|总局|总署|中心|银行|海关|法院|检察院|局|办|委|厅|部|署|院|行|会"
 )
 _NOT_A_DEPARTMENT = re.compile(
-    r"办法|其他|有关|相关|各[区县市]|以上|上述|加强|推进|完善|建立|健全|做好|提高|办好|实施|开展|强化|优化|加快"
+    r"办法|其他|有关|相关|各[区县市级]|干部|人员|群众|全体|全[市省区]|以上|上述|加强|推进|完善|建立|健全|做好|提高|办好|实施|开展|强化|优化|加快"
     r"|促进|支持|落实|营造|深化|扩大|培育|制定|制订|修订|研究|负责|牵头|配合|参与|会同|协助|根据|按照"
 )
 GENERIC_DEPARTMENT = rf"(?:[市省区县]|国家|国务院)?[\u4e00-\u9fff]{{1,12}}?(?:{_DEPARTMENT_SUFFIX})(?![法同议])"
@@ -245,14 +245,15 @@ def is_department(name: str, registry: Registry | None) -> bool:
 def split_list(text: str, registry: Registry | None) -> list[str]:
     """Split a written list of departments: 市贸工局、市财政局和市科技局 → three names.
 
-    和/及/与 split a token only when the token is not itself a department and every piece is: so
-    市科技和信息化局 and 工业和信息化部 stay whole.
+    和/及/与 split a token only when every piece is a department and the registry does not know the whole
+    token by that name: so 市科技和信息化局 and 工业和信息化部 stay whole.
     """
     names: list[str] = []
     for token in _LIST_COMMA.split(text):
         token = token.strip()
         pieces = [p.strip() for p in _LIST_AND.split(token)]
-        if len(pieces) > 1 and not is_department(token, registry) and all(is_department(p, registry) for p in pieces):
+        known_whole = registry is not None and registry.resolve(token) is not None
+        if len(pieces) > 1 and not known_whole and all(is_department(p, registry) for p in pieces):
             names += pieces
         elif token:
             names.append(token)

@@ -21,9 +21,8 @@ _VERBS = (
 _VERB = re.compile(_VERBS)
 _ASSISTING = re.compile(r"(?:协助|配合|参与|帮助|协同)[^，]*$")
 KINDS = ("办法", "细则", "规定", "法规", "措施", "条例", "规章")
-_OBJECT = re.compile(
-    rf"^(?P<obj>《?.+?(?P<kind>{'|'.join(KINDS)})》?(?:（(?:试行|暂行|草案)）|草案)?)(?:等)?(?:[并后].*)?$"
-)
+_TRIAL = r"(?:（(?:试行|暂行|草案)）)?》?(?:（(?:试行|暂行|草案)）|草案)?"
+_OBJECT = re.compile(rf"^(?P<obj>《?.+?(?P<kind>{'|'.join(KINDS)}){_TRIAL})(?:等)?(?:[并后].*)?$")
 # A normative text joined to something that is not one: ……管理办法和……实施方案
 _OBJECT_THEN_OTHER = re.compile(rf"^(?P<obj>《?.+?(?P<kind>{'|'.join(KINDS)})》?)(?:和|及|以及|与)(?!.*(?:{'|'.join(KINDS)})$)")
 # The object first, then who drafts it: ……的具体实施办法由市国土资源局会同市规划局研究制定
@@ -99,7 +98,7 @@ def _purpose(parts: list[str]) -> str | None:
 
 
 def _kind(document: str) -> str:
-    stem = re.sub(r"》?(?:（(?:试行|暂行|草案)）|草案)$", "", document)
+    stem = re.sub(rf"{_TRIAL}$", "", document)
     return next(kind for kind in KINDS if stem.endswith(kind))
 
 
