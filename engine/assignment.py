@@ -50,7 +50,9 @@ _OPEN = re.compile(r"(?:等|有关|相关|其他)(?:部门|单位|机构)|^等$"
 _SEPARATELY = re.compile(r"分别|按职责分工|各自|按照职责|根据职责|本行业|本系统|本部门|本领域")
 _ROLE_LEAD = r"牵头单位|牵头部门|责任单位|责任部门|主办单位|负责单位"
 _ROLE_CO = r"配合单位|配合部门|协办单位|参与单位|协作单位"
-_ROLE = re.compile(rf"({_ROLE_LEAD}|{_ROLE_CO})[:：]([^。；;\n]*?)(?=(?:{_ROLE_LEAD}|{_ROLE_CO}|完成时限|时间要求|完成时间)[:：]|[。；;]|$)")
+_ROLE = re.compile(
+    rf"({_ROLE_LEAD}|{_ROLE_CO})[:：]([^。；;\n]*?)(?=(?:{_ROLE_LEAD}|{_ROLE_CO}|完成时限|时间要求|完成时间)[:：]|[。；;]|$)"
+)
 _TIME = re.compile(r"(?:完成时限|时间要求|完成时间)[:：]([^。；;]*)")
 _VERB_AHEAD = (
     r"应当|应|要|负责|牵头|会同|根据|按照|依据|结合|分别|抓紧|加快|积极|研究|制定|制订|修订|起草|提出|出台|从实际|"
@@ -61,7 +63,9 @@ _HUITONG = re.compile(
     r"会同([^，。；]{1,60}?)(?=[，,]|研究|制定|制订|修订|起草|提出|出台|开展|做好|组织|共同|联合|建立|负责|对|在|$)"
 )
 # ……的具体实施办法由市国土资源局会同市规划局研究制定
-_PASSIVE = re.compile(r"由([^，。；]{2,40}?)(?:会同[^，。；]{1,60}?)?(?:负责|牵头)?(?:研究)?(?:制定|制订|起草|出台|提出|修订)")
+_PASSIVE = re.compile(
+    r"由([^，。；]{2,40}?)(?:会同[^，。；]{1,60}?)?(?:负责|牵头)?(?:研究)?(?:制定|制订|起草|出台|提出|修订)"
+)
 _INLINE_ROLE = re.compile(r"^由?([^，。；]{2,60}?)(牵头|负责|主办|配合|参与|协办|协助)$")
 
 
@@ -70,7 +74,11 @@ def split_names(text: str, registry: Registry | None) -> list[str]:
     names = []
     for token in split_list(re.sub(r"（[^）]*）", "", text), registry):
         token = strip_pad(re.sub(r"等(?:部门|单位|机构)?$", "", token))
-        if token and not _OPEN.fullmatch(token) and not re.fullmatch(r"(?:有关|相关|其他)(?:部门|单位)", token):
+        if (
+            token
+            and not _OPEN.fullmatch(token)
+            and not re.fullmatch(r"(?:有关|相关|其他)(?:部门|单位)", token)
+        ):
             names.append(token)
     return names
 
@@ -101,7 +109,7 @@ _DRAFTING_VERB = re.compile(r"制定|制订|修订|起草|出台|提出|研究")
 def _role_sentence(m: re.Match[str], registry: Registry | None) -> Tag | None:
     parts = re.split(r"[，,]", m.group(1))
     leads, co = _inline_roles(m.group(1), registry)
-    rest = parts[len([p for p in parts if _INLINE_ROLE.match(p)]):]
+    rest = parts[len([p for p in parts if _INLINE_ROLE.match(p)]) :]
     if not leads or any(_DRAFTING_VERB.search(p) for p in rest):
         return None
     return Tag(m.start(), m.end(), Assignment(tuple(leads[:1]), tuple(leads[1:] + co)), m.group(1))
@@ -122,13 +130,19 @@ def _tag_from(start: int, end: int, body: str, registry: Registry | None) -> Tag
             co += names
         elif m.group(2) == "会同":
             leads += names
-            co += [n for n in split_names(re.sub(r"负责.*$", "", m.group(3)), registry) if is_department(n, registry)]
+            co += [
+                n
+                for n in split_names(re.sub(r"负责.*$", "", m.group(3)), registry)
+                if is_department(n, registry)
+            ]
         else:
             leads += names
     separately = _SEPARATELY.search(body) is not None
     if not separately and len(leads) > 1:
         leads, co = leads[:1], leads[1:] + co
-    return Tag(start, end, Assignment(tuple(leads), tuple(co), _OPEN.search(body) is not None, separately), body)
+    return Tag(
+        start, end, Assignment(tuple(leads), tuple(co), _OPEN.search(body) is not None, separately), body
+    )
 
 
 def _roles_tag(start: int, end: int, roles: list[re.Match[str]], text: str, registry: Registry | None) -> Tag:
@@ -148,7 +162,9 @@ def _roles_tag(start: int, end: int, roles: list[re.Match[str]], text: str, regi
     separately = _SEPARATELY.search(text) is not None
     if not separately and len(leads) > 1:
         leads, co = leads[:1], leads[1:] + co
-    return Tag(start, end, Assignment(tuple(leads), tuple(co), _OPEN.search(text) is not None, separately), text)
+    return Tag(
+        start, end, Assignment(tuple(leads), tuple(co), _OPEN.search(text) is not None, separately), text
+    )
 
 
 def clause_assignment(clause: str, registry: Registry | None) -> Assignment | None:
@@ -193,4 +209,3 @@ def cooperating(clause: str, registry: Registry | None) -> Assignment:
         is_open = is_open or _OPEN.search(listed) is not None or listed.endswith("等")
         co += [n for n in split_names(listed, registry) if is_department(n, registry) or len(n) <= 6]
     return Assignment((), tuple(dict.fromkeys(co)), is_open)
-

@@ -28,4 +28,6 @@ class Rules:
 
 def load_rules(settings: Settings) -> Rules:
     directory = settings.rules
-    return Rules(directory, load_registry(directory, demo_contacts=settings.demo_contacts), load_calendar(directory))
+    return Rules(
+        directory, load_registry(directory, demo_contacts=settings.demo_contacts), load_calendar(directory)
+    )

@@ -86,17 +86,37 @@ def intake_json(intake: Intake, registry: Registry) -> dict[str, Any]:
         return registry.get(key).name if key else None
 
     return {
-        "notice": {"id": intake.notice_id, "title": n.title, "number": n.number, "issuer": n.issuer,
-                   "date": _iso(n.date), "published": _iso(n.published)},
+        "notice": {
+            "id": intake.notice_id,
+            "title": n.title,
+            "number": n.number,
+            "issuer": n.issuer,
+            "date": _iso(n.date),
+            "published": _iso(n.published),
+        },
         "deadline": _iso(intake.deadline.date) if intake.deadline else None,
         "last_working_day": _iso(intake.deadline.last_working_day) if intake.deadline else None,
         "duties": [
-            {"id": d.id, "ref": d.ref, "location": d.location, "lead": d.lead_as_written,
-             "department": full_name(d.lead), "co_departments": [registry.get(k).name for k in d.co_departments],
-             "co_departments_as_written": list(d.co_departments_as_written), "co_open": d.co_open,
-             "text": d.text, "document": d.document, "title": d.title, "kind": d.kind, "track": d.track.value,
-             "basis": list(d.basis), "deadline": _iso(d.deadline), "last_working_day": _iso(d.last_working_day),
-             "recurring": d.recurring, "drafting": d.drafting}
+            {
+                "id": d.id,
+                "ref": d.ref,
+                "location": d.location,
+                "lead": d.lead_as_written,
+                "department": full_name(d.lead),
+                "co_departments": [registry.get(k).name for k in d.co_departments],
+                "co_departments_as_written": list(d.co_departments_as_written),
+                "co_open": d.co_open,
+                "text": d.text,
+                "document": d.document,
+                "title": d.title,
+                "kind": d.kind,
+                "track": d.track.value,
+                "basis": list(d.basis),
+                "deadline": _iso(d.deadline),
+                "last_working_day": _iso(d.last_working_day),
+                "recurring": d.recurring,
+                "drafting": d.drafting,
+            }
             for d in intake.duties
         ],
     }
@@ -148,17 +168,44 @@ def _catalogue_data(c: Catalogue) -> dict[str, Any]:
     n = c.notice
     return {
         "schema_version": SCHEMA_VERSION,
-        "notice": _drop_none({"id": n.id, "title": n.title, "number": n.number, "issuer": n.issuer,
-                              "date": n.date, "published": n.published, "source": c.source,
-                              "deadline": c.deadline}),
+        "notice": _drop_none(
+            {
+                "id": n.id,
+                "title": n.title,
+                "number": n.number,
+                "issuer": n.issuer,
+                "date": n.date,
+                "published": n.published,
+                "source": c.source,
+                "deadline": c.deadline,
+            }
+        ),
         "coordinator": _drop_none({"department": c.coordinator.department, "office": c.coordinator.office}),
-        "duty": [_drop_none({
-            "id": d.id, "ref": d.ref, "location": d.location, "title": d.title, "document": d.document,
-            "kind": d.kind, "track": d.track.value, "lead": d.lead, "lead_as_written": d.lead_as_written,
-            "co_departments": list(d.co_departments), "co_departments_as_written": list(d.co_departments_as_written),
-            "co_open": d.co_open, "consultees": list(d.consultees), "officer": d.officer, "basis": list(d.basis),
-            "deadline": d.deadline, "recurring": d.recurring, "text": d.text,
-        }) for d in c.duties],
+        "duty": [
+            _drop_none(
+                {
+                    "id": d.id,
+                    "ref": d.ref,
+                    "location": d.location,
+                    "title": d.title,
+                    "document": d.document,
+                    "kind": d.kind,
+                    "track": d.track.value,
+                    "lead": d.lead,
+                    "lead_as_written": d.lead_as_written,
+                    "co_departments": list(d.co_departments),
+                    "co_departments_as_written": list(d.co_departments_as_written),
+                    "co_open": d.co_open,
+                    "consultees": list(d.consultees),
+                    "officer": d.officer,
+                    "basis": list(d.basis),
+                    "deadline": d.deadline,
+                    "recurring": d.recurring,
+                    "text": d.text,
+                }
+            )
+            for d in c.duties
+        ],
     }
 
 
@@ -200,19 +247,32 @@ class _CatalogueReader:
         if data.get("schema_version") != SCHEMA_VERSION:
             self.problems.append(f"schema_version 应为 {SCHEMA_VERSION}")
         notice = data.get("notice", {})
-        info = NoticeInfo(self.text(notice, "id", "notice"), self.text(notice, "title", "notice"),
-                          notice.get("number"), notice.get("issuer"), self.date(notice, "date", "notice"),
-                          self.date(notice, "published", "notice"))
+        info = NoticeInfo(
+            self.text(notice, "id", "notice"),
+            self.text(notice, "title", "notice"),
+            notice.get("number"),
+            notice.get("issuer"),
+            self.date(notice, "date", "notice"),
+            self.date(notice, "published", "notice"),
+        )
         if not ID_PATTERN.match(info.id):
             self.problems.append(f"notice.id “{info.id}” 须为小写 ASCII 短横线格式")
         coord = data.get("coordinator", {})
-        coordinator = Coordinator(self.key(coord.get("department"), "coordinator.department"), coord.get("office"))
+        coordinator = Coordinator(
+            self.key(coord.get("department"), "coordinator.department"), coord.get("office")
+        )
         duties = tuple(self.duty(i, entry, info.id) for i, entry in enumerate(data.get("duty", []), 1))
         ids = [d.id for d in duties]
         self.problems += [f"任务编号重复：{i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
         deadline = self.date(notice, "deadline", "notice")
-        return Catalogue(info, deadline, self.calendar.on_or_before(deadline) if deadline else None, coordinator,
-                         duties, notice.get("source"))
+        return Catalogue(
+            info,
+            deadline,
+            self.calendar.on_or_before(deadline) if deadline else None,
+            coordinator,
+            duties,
+            notice.get("source"),
+        )
 
     def text(self, table: Mapping[str, Any], field: str, where: str) -> str:
         value = table.get(field)
@@ -260,14 +320,24 @@ class _CatalogueReader:
             self.problems.append(f"{where}.officer 应为电子邮件地址")
         deadline = self.date(e, "deadline", where)
         return DutySpec(
-            id=duty_id, ref=str(e.get("ref", "")), location=str(e.get("location", "")),
-            lead_as_written=e.get("lead_as_written"), lead=lead,
+            id=duty_id,
+            ref=str(e.get("ref", "")),
+            location=str(e.get("location", "")),
+            lead_as_written=e.get("lead_as_written"),
+            lead=lead,
             co_departments_as_written=tuple(e.get("co_departments_as_written", [])),
             co_departments=self.keys(e.get("co_departments", []), f"{where}.co_departments"),
-            co_open=bool(e.get("co_open", False)), text=str(e.get("text", "")), document=e.get("document"),
-            title=self.text(e, "title", where), kind=e.get("kind"), track=Track(track),
-            basis=tuple(e.get("basis", [])), deadline=deadline,
+            co_open=bool(e.get("co_open", False)),
+            text=str(e.get("text", "")),
+            document=e.get("document"),
+            title=self.text(e, "title", where),
+            kind=e.get("kind"),
+            track=Track(track),
+            basis=tuple(e.get("basis", [])),
+            deadline=deadline,
             last_working_day=self.calendar.on_or_before(deadline) if deadline else None,
-            recurring=e.get("recurring"), drafting=True,
-            consultees=self.keys(e.get("consultees", []), f"{where}.consultees"), officer=officer,
+            recurring=e.get("recurring"),
+            drafting=True,
+            consultees=self.keys(e.get("consultees", []), f"{where}.consultees"),
+            officer=officer,
         )

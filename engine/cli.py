@@ -24,12 +24,18 @@ from engine.duties import Catalogue, DutySpec
 from engine.errors import EmptyNotice, EngineError, NotANotice, UndecodableNotice
 from engine.services import intake as intake_service
 
-app = typer.Typer(help="办法 Banfa：部门分工通知的实施办法起草流程引擎。", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="办法 Banfa：部门分工通知的实施办法起草流程引擎。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 catalogue_app = typer.Typer(help="任务清单（rules/notices/*.toml）的检查与查看。", no_args_is_help=True)
 app.add_typer(catalogue_app, name="catalogue")
 
 EXIT_CODES: list[tuple[type[EngineError], int]] = [(EmptyNotice, 3), (UndecodableNotice, 4), (NotANotice, 5)]
+
+
 def _console(*, stderr: bool) -> Console:
     """A console that stays wide enough for Chinese tables when output goes to a file or a pipe."""
     console = Console(stderr=stderr, highlight=False)
@@ -48,8 +54,14 @@ class _State:
 
 @app.callback()
 def main_options(
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="数据目录（数据库、文稿、发件箱），默认 ./var 或 BANFA_DATA_DIR")] = None,
-    rules_dir: Annotated[Path | None, typer.Option("--rules-dir", help="规则目录（部门名录、任务清单、节假日），默认随程序附带")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="数据目录（数据库、文稿、发件箱），默认 ./var 或 BANFA_DATA_DIR"),
+    ] = None,
+    rules_dir: Annotated[
+        Path | None,
+        typer.Option("--rules-dir", help="规则目录（部门名录、任务清单、节假日），默认随程序附带"),
+    ] = None,
 ) -> None:
     """Read settings once, at start, and make every path absolute."""
     overrides = {k: v for k, v in {"data_dir": data_dir, "rules_dir": rules_dir}.items() if v is not None}
@@ -71,9 +83,28 @@ def _rules() -> Rules:
 
 
 @app.command()
+def info() -> None:
+    """显示当前设置（数据目录、规则目录）。"""
+    settings = _State.settings
+    sys.stdout.write(
+        json.dumps(
+            {
+                "data_dir": str(settings.data_dir),
+                "rules_dir": str(settings.rules),
+                "demo_contacts": settings.demo_contacts,
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+
+
+@app.command()
 def intake(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="通知文本文件")],
-    as_json: Annotated[bool, typer.Option("--json", help="只在标准输出打印 JSON（其余信息写到标准错误）")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="只在标准输出打印 JSON（其余信息写到标准错误）")
+    ] = False,
     write: Annotated[bool, typer.Option("--write", help="写出任务清单 rules/notices/<编号>.toml")] = False,
     force: Annotated[bool, typer.Option("--force", help="与 --write 同用：覆盖已有的任务清单")] = False,
     output: Annotated[Path | None, typer.Option("--out", help="与 --write 同用：任务清单写到此路径")] = None,
@@ -81,16 +112,28 @@ def intake(
     """识别通知中的全部任务，标出哪些是起草任务。"""
     with _exit_codes():
         rules = _rules()
-        result = intake_service(read_notice(file), registry=rules.registry, calendar=rules.calendar, source=str(file))
+        result = intake_service(
+            read_notice(file), registry=rules.registry, calendar=rules.calendar, source=str(file)
+        )
         for warning in result.warnings:
             err.print(f"[yellow]注意：[/]{warning}")
         if as_json:
-            sys.stdout.write(json.dumps(intake_json(result, rules.registry), ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.write(
+                json.dumps(intake_json(result, rules.registry), ensure_ascii=False, indent=2) + "\n"
+            )
         else:
-            _print_duties(out, f"{result.notice.title}（{result.notice.number or '无文号'}）", result.duties, rules, True)
+            _print_duties(
+                out,
+                f"{result.notice.title}（{result.notice.number or '无文号'}）",
+                result.duties,
+                rules,
+                True,
+            )
         if write:
             path = (output or rules.catalogue_path(result.notice_id)).resolve()
-            written = write_catalogue(Catalogue.from_intake(result, _source(file)), path, rules.registry, force=force)
+            written = write_catalogue(
+                Catalogue.from_intake(result, _source(file)), path, rules.registry, force=force
+            )
             (err if as_json else out).print(f"已写出任务清单：{written}（{len(result.drafting)} 项起草任务）")
 
 
@@ -102,7 +145,9 @@ def _source(file: Path) -> str:
 
 @catalogue_app.command("check")
 def catalogue_check(
-    files: Annotated[list[Path] | None, typer.Argument(exists=True, dir_okay=False, help="任务清单文件；缺省为全部")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(exists=True, dir_okay=False, help="任务清单文件；缺省为全部")
+    ] = None,
 ) -> None:
     """校验任务清单：部门、编号、期限、文件类型是否有效。"""
     with _exit_codes():
@@ -113,8 +158,10 @@ def catalogue_check(
             raise typer.Exit(1)
         for path in paths:
             catalogue = load_catalogue(path, rules.registry, rules.calendar)
-            out.print(f"[green]通过[/] {path}：{catalogue.notice.number or catalogue.notice.id}，"
-                      f"{len(catalogue.duties)} 项起草任务，期限 {catalogue.deadline or '未定'}")
+            out.print(
+                f"[green]通过[/] {path}：{catalogue.notice.number or catalogue.notice.id}，"
+                f"{len(catalogue.duties)} 项起草任务，期限 {catalogue.deadline or '未定'}"
+            )
 
 
 @catalogue_app.command("show")
@@ -135,17 +182,36 @@ def catalogue_show(
             out.print(f"统筹协调：{catalogue.coordinator.office}")
 
 
-def _print_duties(console: Console, title: str, duties: tuple[DutySpec, ...], rules: Rules, show_all: bool) -> None:
+def _print_duties(
+    console: Console, title: str, duties: tuple[DutySpec, ...], rules: Rules, show_all: bool
+) -> None:
     table = Table(title=title, show_lines=False)
-    for column in ("位置", "牵头部门", "会同部门", "起草", "拟起草文件", "类型", "依据", "期限（最后工作日）"):
+    for column in (
+        "位置",
+        "牵头部门",
+        "会同部门",
+        "起草",
+        "拟起草文件",
+        "类型",
+        "依据",
+        "期限（最后工作日）",
+    ):
         table.add_column(column, overflow="fold")
     name: Callable[[str], str] = lambda key: rules.registry.get(key).display  # noqa: E731
     for d in duties:
         co = "、".join(map(name, d.co_departments)) or "、".join(d.co_departments_as_written)
         lead = name(d.lead) if d.lead else (d.lead_as_written or "—")
-        table.add_row(d.location, lead, co + ("等" if d.co_open else ""), "是" if d.drafting else "否",
-                      d.title or "", d.kind or "", "、".join(d.basis), _deadline(d),
-                      style=None if d.drafting or not show_all else "dim")
+        table.add_row(
+            d.location,
+            lead,
+            co + ("等" if d.co_open else ""),
+            "是" if d.drafting else "否",
+            d.title or "",
+            d.kind or "",
+            "、".join(d.basis),
+            _deadline(d),
+            style=None if d.drafting or not show_all else "dim",
+        )
     console.print(table)
     drafting = sum(d.drafting for d in duties)
     console.print(f"共 {len(duties)} 项任务，其中起草任务 {drafting} 项。")

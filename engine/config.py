@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.util
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,13 +17,18 @@ def bundled_rules_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "rules"
     if (checkout / "departments.toml").is_file():
         return checkout
-    return Path(str(importlib.resources.files("engine.bundled_rules")))
+    # rules/ has no __init__.py, so the packaged copy is a namespace package: ask for its folder.
+    spec = importlib.util.find_spec("engine.bundled_rules")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if not locations:
+        raise RuntimeError("the packaged default rules (engine.bundled_rules) are missing from this install")
+    return Path(locations[0])
 
 
 class Settings(BaseSettings):
     """Banfa's settings. `data_dir` holds the database, generated documents and the outbox."""
 
-    model_config = SettingsConfigDict(env_prefix="BANFA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BANFA_", extra="ignore", env_ignore_empty=True)
 
     data_dir: Path = Path("var")
     rules_dir: Path | None = None
@@ -31,10 +36,12 @@ class Settings(BaseSettings):
 
     def resolved(self) -> Settings:
         """Return a copy with absolute paths, so that nothing later depends on the current folder."""
-        return self.model_copy(update={
-            "data_dir": self.data_dir.expanduser().resolve(),
-            "rules_dir": (self.rules_dir or bundled_rules_dir()).expanduser().resolve(),
-        })
+        return self.model_copy(
+            update={
+                "data_dir": self.data_dir.expanduser().resolve(),
+                "rules_dir": (self.rules_dir or bundled_rules_dir()).expanduser().resolve(),
+            }
+        )
 
     @property
     def rules(self) -> Path:

@@ -76,44 +76,90 @@ def _n(m: re.Match[str], group: int) -> int:
 
 
 _RULES: list[tuple[re.Pattern[str], Resolver]] = [
-    (re.compile(rf"每年{_M}{_D}{_BEFORE}?"), lambda m, w, c: _recurring(
-        m, c, _next_after(w, lambda y: dt.date(y, int(m.group(1)), int(m.group(2)))))),
-    (re.compile(rf"每年{_M}{_END}?{_BEFORE}?"), lambda m, w, c: _recurring(
-        m, c, _next_after(w, lambda y: _month_end(y, int(m.group(1)))))),
-    (re.compile(rf"每(?:个)?季度{_END}?{_BEFORE}?"), lambda m, w, c: _recurring(
-        m, c, _quarter_end(w.year, (w.month - 1) // 3 + 1))),
-    (re.compile(rf"{_Y}{_M}{_D}{_BEFORE}"), lambda m, w, c: _fixed(
-        m, dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), c)),
-    (re.compile(rf"{_Y}{_M}(?:{_END}{_BEFORE}?|{_BEFORE})"), lambda m, w, c: _fixed(
-        m, _month_before(int(m.group(1)), int(m.group(2)), m.group(0)), c)),
-    (re.compile(rf"{_Y}(?:第?([一二三四1-4])季度){_END}?{_BEFORE}?"), lambda m, w, c: _fixed(
-        m, _quarter_end(int(m.group(1)), _n(m, 2)), c)),
+    (
+        re.compile(rf"每年{_M}{_D}{_BEFORE}?"),
+        lambda m, w, c: _recurring(
+            m, c, _next_after(w, lambda y: dt.date(y, int(m.group(1)), int(m.group(2))))
+        ),
+    ),
+    (
+        re.compile(rf"每年{_M}{_END}?{_BEFORE}?"),
+        lambda m, w, c: _recurring(m, c, _next_after(w, lambda y: _month_end(y, int(m.group(1))))),
+    ),
+    (
+        re.compile(rf"每(?:个)?季度{_END}?{_BEFORE}?"),
+        lambda m, w, c: _recurring(m, c, _quarter_end(w.year, (w.month - 1) // 3 + 1)),
+    ),
+    (
+        re.compile(rf"{_Y}{_M}{_D}{_BEFORE}"),
+        lambda m, w, c: _fixed(m, dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), c),
+    ),
+    (
+        re.compile(rf"{_Y}{_M}(?:{_END}{_BEFORE}?|{_BEFORE})"),
+        lambda m, w, c: _fixed(m, _month_before(int(m.group(1)), int(m.group(2)), m.group(0)), c),
+    ),
+    (
+        re.compile(rf"{_Y}(?:第?([一二三四1-4])季度){_END}?{_BEFORE}?"),
+        lambda m, w, c: _fixed(m, _quarter_end(int(m.group(1)), _n(m, 2)), c),
+    ),
     (re.compile(rf"{_Y}上半年"), lambda m, w, c: _fixed(m, dt.date(int(m.group(1)), 6, 30), c)),
-    (re.compile(rf"{_Y}(?:下半年|年?{_END}{_BEFORE}?|年?内|{_BEFORE})"), lambda m, w, c: _fixed(
-        m, dt.date(int(m.group(1)), 12, 31), c)),
-    (re.compile(rf"明年{_M}{_D}{_BEFORE}?"), lambda m, w, c: _fixed(
-        m, dt.date(w.year + 1, int(m.group(1)), int(m.group(2))), c)),
-    (re.compile(rf"明年{_M}(?:{_END}{_BEFORE}?|{_BEFORE})"), lambda m, w, c: _fixed(
-        m, _month_before(w.year + 1, int(m.group(1)), m.group(0)), c)),
+    (
+        re.compile(rf"{_Y}(?:下半年|年?{_END}{_BEFORE}?|年?内|{_BEFORE})"),
+        lambda m, w, c: _fixed(m, dt.date(int(m.group(1)), 12, 31), c),
+    ),
+    (
+        re.compile(rf"明年{_M}{_D}{_BEFORE}?"),
+        lambda m, w, c: _fixed(m, dt.date(w.year + 1, int(m.group(1)), int(m.group(2))), c),
+    ),
+    (
+        re.compile(rf"明年{_M}(?:{_END}{_BEFORE}?|{_BEFORE})"),
+        lambda m, w, c: _fixed(m, _month_before(w.year + 1, int(m.group(1)), m.group(0)), c),
+    ),
     (re.compile(r"明年上半年"), lambda m, w, c: _fixed(m, dt.date(w.year + 1, 6, 30), c)),
-    (re.compile(rf"明年(?:年?{_END}|年?内|下半年){_BEFORE}?"), lambda m, w, c: _fixed(
-        m, dt.date(w.year + 1, 12, 31), c)),
-    (re.compile(rf"(?:今年|本年度?|当年){_M}{_D}{_BEFORE}?"), lambda m, w, c: _fixed(
-        m, dt.date(w.year, int(m.group(1)), int(m.group(2))), c)),
-    (re.compile(rf"(?:今年|本年度?|当年){_M}(?:{_END}{_BEFORE}?|{_BEFORE})"), lambda m, w, c: _fixed(
-        m, _month_before(w.year, int(m.group(1)), m.group(0)), c)),
-    (re.compile(rf"{_NOT_AFTER_DATE}{_M}{_D}{_BEFORE}"), lambda m, w, c: _fixed(
-        m, _next_after(w, lambda y: dt.date(y, int(m.group(1)), int(m.group(2)))), c)),
-    (re.compile(rf"{_NOT_AFTER_DATE}{_M}(?:{_END}{_BEFORE}?|{_BEFORE})"), lambda m, w, c: _fixed(
-        m, _next_after(w, lambda y: _month_before(y, int(m.group(1)), m.group(0))), c)),
-    (re.compile(rf"{_NUM}个?工作日内{_NOT_A_PERIOD}"), lambda m, w, c: _relative(m, c.add_workdays(w, _n(m, 1)), c)),
-    (re.compile(rf"{_NUM}(?:个)?月内{_NOT_A_PERIOD}"), lambda m, w, c: _relative(m, _add_months(w, _n(m, 1)), c)),
+    (
+        re.compile(rf"明年(?:年?{_END}|年?内|下半年){_BEFORE}?"),
+        lambda m, w, c: _fixed(m, dt.date(w.year + 1, 12, 31), c),
+    ),
+    (
+        re.compile(rf"(?:今年|本年度?|当年){_M}{_D}{_BEFORE}?"),
+        lambda m, w, c: _fixed(m, dt.date(w.year, int(m.group(1)), int(m.group(2))), c),
+    ),
+    (
+        re.compile(rf"(?:今年|本年度?|当年){_M}(?:{_END}{_BEFORE}?|{_BEFORE})"),
+        lambda m, w, c: _fixed(m, _month_before(w.year, int(m.group(1)), m.group(0)), c),
+    ),
+    (
+        re.compile(rf"{_NOT_AFTER_DATE}{_M}{_D}{_BEFORE}"),
+        lambda m, w, c: _fixed(m, _next_after(w, lambda y: dt.date(y, int(m.group(1)), int(m.group(2)))), c),
+    ),
+    (
+        re.compile(rf"{_NOT_AFTER_DATE}{_M}(?:{_END}{_BEFORE}?|{_BEFORE})"),
+        lambda m, w, c: _fixed(m, _next_after(w, lambda y: _month_before(y, int(m.group(1)), m.group(0))), c),
+    ),
+    (
+        re.compile(rf"{_NUM}个?工作日内{_NOT_A_PERIOD}"),
+        lambda m, w, c: _relative(m, c.add_workdays(w, _n(m, 1)), c),
+    ),
+    (
+        re.compile(rf"{_NUM}(?:个)?月内{_NOT_A_PERIOD}"),
+        lambda m, w, c: _relative(m, _add_months(w, _n(m, 1)), c),
+    ),
     (re.compile(rf"半年内{_NOT_A_PERIOD}"), lambda m, w, c: _relative(m, _add_months(w, 6), c)),
-    (re.compile(rf"{_NUM}年内{_NOT_A_PERIOD}"), lambda m, w, c: _relative(m, _add_months(w, 12 * _n(m, 1)), c)),
-    (re.compile(rf"{_NUM}(?:日|天)内{_NOT_A_PERIOD}"), lambda m, w, c: _relative(m, w + dt.timedelta(days=_n(m, 1)), c)),
+    (
+        re.compile(rf"{_NUM}年内{_NOT_A_PERIOD}"),
+        lambda m, w, c: _relative(m, _add_months(w, 12 * _n(m, 1)), c),
+    ),
+    (
+        re.compile(rf"{_NUM}(?:日|天)内{_NOT_A_PERIOD}"),
+        lambda m, w, c: _relative(m, w + dt.timedelta(days=_n(m, 1)), c),
+    ),
     (re.compile(r"(?:今年|本年度?|当年)?上半年"), lambda m, w, c: _fixed(m, dt.date(w.year, 6, 30), c)),
-    (re.compile(rf"(?:今年|本年度?|当年)(?:年?内|年?{_END}{_BEFORE}?|下半年)|(?<![\d年〇一二三四五六七八九十两])年(?:内|{_END}{_BEFORE}?)"),
-     lambda m, w, c: _fixed(m, dt.date(w.year, 12, 31), c)),
+    (
+        re.compile(
+            rf"(?:今年|本年度?|当年)(?:年?内|年?{_END}{_BEFORE}?|下半年)|(?<![\d年〇一二三四五六七八九十两])年(?:内|{_END}{_BEFORE}?)"
+        ),
+        lambda m, w, c: _fixed(m, dt.date(w.year, 12, 31), c),
+    ),
 ]
 
 
@@ -128,17 +174,22 @@ def _recurring(m: re.Match[str], cal: WorkCalendar, first: dt.date) -> Deadline:
     return Deadline(m.group(0), first, cal.on_or_before(first), recurring=m.group(0))
 
 
+# One scan finds where the earliest deadline phrase starts; the rules, in order, then say which phrase it is.
+_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _RULES))
+
+
 def find_deadline(text: str, *, written: dt.date, calendar: WorkCalendar) -> Deadline | None:
     """Find the earliest-placed deadline phrase in a text and resolve it against the 成文 date."""
     text = ascii_digits(text)
-    best: tuple[int, Deadline] | None = None
-    for pattern, resolve in _RULES:
-        for m in pattern.finditer(text):
-            if best is not None and m.start() >= best[0]:
-                break
+    pos = 0
+    while (candidate := _ANY.search(text, pos)) is not None:
+        for pattern, resolve in _RULES:
+            m = pattern.match(text, candidate.start())
+            if m is None:
+                continue
             try:
-                best = (m.start(), resolve(m, written, calendar))
+                return resolve(m, written, calendar)
             except ValueError:  # 2月30日 and the like: not a date, so not a deadline
                 continue
-            break
-    return best[1] if best else None
+        pos = candidate.start() + 1
+    return None

@@ -85,6 +85,7 @@ class Registry:
     def __init__(self, departments: Iterable[Department]) -> None:
         self._by_key: dict[str, Department] = {}
         self._by_name: dict[str, Department] = {}
+        self._resolved: dict[str, Department | None] = {}  # a cache: the registry never changes
         for dept in departments:
             self._add(dept)
         names = sorted(self._by_name, key=len, reverse=True)
@@ -132,11 +133,10 @@ class Registry:
 
     def resolve(self, written: str) -> Department | None:
         """Resolve a name as written in a notice, or None when the registry does not know it."""
-        for candidate in name_variants(written):
-            dept = self._by_name.get(candidate)
-            if dept is not None:
-                return dept
-        return None
+        if written not in self._resolved:
+            found = (self._by_name.get(c) for c in name_variants(written))
+            self._resolved[written] = next((d for d in found if d is not None), None)
+        return self._resolved[written]
 
     def scan(self, text: str) -> list[tuple[int, int, Department]]:
         """Find every registry name in a text, longest match first, as (start, end, department)."""
@@ -171,7 +171,15 @@ def name_variants(written: str) -> Iterator[str]:
     seen: set[str] = set()
     for base in bases:
         core = base.removeprefix("市") if base.startswith(_STRIP_PREFIXES) else base
-        for form in (base, core, "市" + core, core + "局", "市" + core + "局", core + "办", "市" + core + "办"):
+        for form in (
+            base,
+            core,
+            "市" + core,
+            core + "局",
+            "市" + core + "局",
+            core + "办",
+            "市" + core + "办",
+        ):
             if form and form not in seen:
                 seen.add(form)
                 yield form
@@ -205,7 +213,9 @@ def _contacts_from(key: str, table: Any) -> tuple[tuple[Role, Contact], ...]:
         try:
             role = Role(role_key)
         except ValueError:
-            raise RegistryError(f"{key} 的联系人角色无效：{role_key}（可用 officer、liaison、leader）") from None
+            raise RegistryError(
+                f"{key} 的联系人角色无效：{role_key}（可用 officer、liaison、leader）"
+            ) from None
         if not isinstance(value, Mapping):
             raise RegistryError(f"{key}.{role_key} 须为表（name、email）")
         contacts.append((role, Contact(name=str(value.get("name", "")), email=str(value.get("email", "")))))
@@ -219,7 +229,9 @@ _NOT_A_DEPARTMENT = re.compile(
     r"办法|其他|有关|相关|各[区县市级]|干部|人员|群众|全体|全[市省区]|以上|上述|加强|推进|完善|建立|健全|做好|提高|办好|实施|开展|强化|优化|加快"
     r"|促进|支持|落实|营造|深化|扩大|培育|制定|制订|修订|研究|负责|牵头|配合|参与|会同|协助|根据|按照"
 )
-GENERIC_DEPARTMENT = rf"(?:[市省区县]|国家|国务院)?[\u4e00-\u9fff]{{1,12}}?(?:{_DEPARTMENT_SUFFIX})(?![法同议])"
+GENERIC_DEPARTMENT = (
+    rf"(?:[市省区县]|国家|国务院)?[\u4e00-\u9fff]{{1,12}}?(?:{_DEPARTMENT_SUFFIX})(?![法同议])"
+)
 _WHOLE_DEPARTMENT = re.compile(rf"^{GENERIC_DEPARTMENT}$")
 
 

@@ -83,7 +83,9 @@ def notice_slug(notice: Notice) -> str:
 
 
 def _initials(text: str) -> str:
-    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER) if p and p[0].isascii() and p[0].isalnum()).lower()
+    return "".join(
+        p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER) if p and p[0].isascii() and p[0].isalnum()
+    ).lower()
 
 
 def department_key(name: str, registry: Registry) -> str:
@@ -114,13 +116,30 @@ def extract(notice: Notice, *, registry: Registry, calendar: WorkCalendar) -> In
     if anchor is None:
         warnings.append("通知没有成文日期，相对期限（如“三个月内”）无法换算")
     deadline = _notice_deadline(notice, anchor, calendar)
-    ctx = _Context(notice, notice_slug(notice), registry, calendar, deadline, find_coordinator(notice, registry), warnings)
-    duties = [spec for section in notice.sections for item in section.items for spec in _item_duties(ctx, section, item)]
+    ctx = _Context(
+        notice,
+        notice_slug(notice),
+        registry,
+        calendar,
+        deadline,
+        find_coordinator(notice, registry),
+        warnings,
+    )
+    duties = [
+        spec
+        for section in notice.sections
+        for item in section.items
+        for spec in _item_duties(ctx, section, item)
+    ]
     years = [d for spec in duties for d in (spec.deadline,) if d] + ([anchor] if anchor else [])
     if years:
         for year in calendar.fallback_years(min(years), max(years)):
-            warnings.append(f"{year} 年的法定节假日安排未知，按周末推算工作日；请在 rules/calendar/{year}.toml 中补充")
-    return Intake(notice, ctx.notice_id, deadline, ctx.coordinator, tuple(duties), tuple(dict.fromkeys(warnings)))
+            warnings.append(
+                f"{year} 年的法定节假日安排未知，按周末推算工作日；请在 rules/calendar/{year}.toml 中补充"
+            )
+    return Intake(
+        notice, ctx.notice_id, deadline, ctx.coordinator, tuple(duties), tuple(dict.fromkeys(warnings))
+    )
 
 
 def _notice_deadline(notice: Notice, anchor: dt.date | None, calendar: WorkCalendar) -> Deadline | None:
@@ -132,7 +151,7 @@ def _notice_deadline(notice: Notice, anchor: dt.date | None, calendar: WorkCalen
         for i, part in enumerate(parts):
             if re.search(r"报送|报告|汇报|上报|进展", part):
                 continue
-            if re.search(r"完成|出台|制定|制订|印发|发布", "".join(parts[i: i + 2])):
+            if re.search(r"完成|出台|制定|制订|印发|发布", "".join(parts[i : i + 2])):
                 found = find_deadline(part, written=anchor, calendar=calendar)
                 if found is not None:
                     return found
@@ -160,7 +179,7 @@ def _segments(text: str, tags: list[Tag]) -> list[tuple[str, Tag | None]]:
     pieces: list[tuple[str, Tag | None]] = []
     start = 0
     for tag in tags:
-        pieces.append((text[start: tag.start], tag))
+        pieces.append((text[start : tag.start], tag))
         start = tag.end
     pieces.append((text[start:], None))
     return pieces
@@ -199,7 +218,9 @@ def _responsible(
     if section.departments:
         heads = section.departments
         separately = len(heads) > 1 and re.search(r"分别|各自", clause) is not None
-        base = Assignment(heads if separately else heads[:1], () if separately else heads[1:], False, separately)
+        base = Assignment(
+            heads if separately else heads[:1], () if separately else heads[1:], False, separately
+        )
         return base.merged_with(extra)
     if previous is not None:
         return Assignment(previous.leads, separately=previous.separately).merged_with(extra)
@@ -207,7 +228,13 @@ def _responsible(
 
 
 def _clause_specs(
-    ctx: _Context, section: Section, item: Item, ordinal: int, location: str, clause: str, tag: Tag | None,
+    ctx: _Context,
+    section: Section,
+    item: Item,
+    ordinal: int,
+    location: str,
+    clause: str,
+    tag: Tag | None,
     who: Assignment,
 ) -> list[DutySpec]:
     documents: list[Document | None] = list(drafting_documents(clause)) or [None]
@@ -217,8 +244,20 @@ def _clause_specs(
     for lead in leads:
         for index, document in enumerate(documents):
             letter = "abcdefghij"[index] if len(documents) > 1 else ""
-            specs.append(_spec(ctx, section, item, f"{ordinal}{letter}", location + letter, clause, lead, who,
-                               document, deadline))
+            specs.append(
+                _spec(
+                    ctx,
+                    section,
+                    item,
+                    f"{ordinal}{letter}",
+                    location + letter,
+                    clause,
+                    lead,
+                    who,
+                    document,
+                    deadline,
+                )
+            )
     return specs
 
 
@@ -234,8 +273,16 @@ def _clause_deadline(ctx: _Context, clause: str, tag: Tag | None, *, drafting: b
 
 
 def _spec(
-    ctx: _Context, section: Section, item: Item, ordinal: str, location: str, clause: str, lead: str | None,
-    who: Assignment, document: Document | None, deadline: Deadline | None,
+    ctx: _Context,
+    section: Section,
+    item: Item,
+    ordinal: str,
+    location: str,
+    clause: str,
+    lead: str | None,
+    who: Assignment,
+    document: Document | None,
+    deadline: Deadline | None,
 ) -> DutySpec:
     lead_dept = _resolve(ctx, lead, location) if lead else None
     co_written = tuple(n for n in who.co if n != lead)

@@ -24,13 +24,17 @@ KINDS = ("办法", "细则", "规定", "法规", "措施", "条例", "规章")
 _TRIAL = r"(?:（(?:试行|暂行|草案)）)?》?(?:（(?:试行|暂行|草案)）|草案)?"
 _OBJECT = re.compile(rf"^(?P<obj>《?.+?(?P<kind>{'|'.join(KINDS)}){_TRIAL})(?:等)?(?:[并后].*)?$")
 # A normative text joined to something that is not one: ……管理办法和……实施方案
-_OBJECT_THEN_OTHER = re.compile(rf"^(?P<obj>《?.+?(?P<kind>{'|'.join(KINDS)})》?)(?:和|及|以及|与)(?!.*(?:{'|'.join(KINDS)})$)")
+_OBJECT_THEN_OTHER = re.compile(
+    rf"^(?P<obj>《?.+?(?P<kind>{'|'.join(KINDS)})》?)(?:和|及|以及|与)(?!.*(?:{'|'.join(KINDS)})$)"
+)
 # The object first, then who drafts it: ……的具体实施办法由市国土资源局会同市规划局研究制定
 _PASSIVE = re.compile(rf"^(?P<obj>[^，]+?(?P<kind>{'|'.join(KINDS)}))由[^，]+?(?:{_VERBS})$")
 _MORE = re.compile(r"^(?:以及|及|和|并)")
 _PURPOSE = re.compile(r"^(?:鼓励|支持|促进|便利|规范|加强|保障|推动|方便|引导|吸引)")
 _ARTICLE = re.compile(rf"《([^》]{{1,40}})》(第{CN_NUMERAL}条(?:第{CN_NUMERAL}款)?)")
-_SHARED_SUFFIX = re.compile(r"(管理办法|实施办法|具体办法|操作办法|暂行办法|实施细则|管理规定|暂行规定|办法|细则|规定|措施|条例)$")
+_SHARED_SUFFIX = re.compile(
+    r"(管理办法|实施办法|具体办法|操作办法|暂行办法|实施细则|管理规定|暂行规定|办法|细则|规定|措施|条例)$"
+)
 
 
 class Track(StrEnum):
@@ -62,13 +66,17 @@ def drafting_documents(clause: str) -> list[Document]:
         verbs = list(_VERB.finditer(part))
         if not verbs:
             continue
-        tail = part[verbs[-1].end():]
+        tail = part[verbs[-1].end() :]
         found = _OBJECT.match(tail) or _OBJECT_THEN_OTHER.match(tail) or _PASSIVE.match(part)
         if not found or _is_assisting_only(part, verbs):
             continue
-        objects = [found.group("obj")] + _more_objects(parts[i + 1:])
-        purpose = _purpose(parts[i + 1 + len(objects) - 1:])
-        return [Document(doc, _kind(doc), verbs[0].group(), purpose) for obj in objects for doc in split_shared(obj)]
+        objects = [found.group("obj"), *_more_objects(parts[i + 1 :])]
+        purpose = _purpose(parts[i + 1 + len(objects) - 1 :])
+        return [
+            Document(doc, _kind(doc), verbs[0].group(), purpose)
+            for obj in objects
+            for doc in split_shared(obj)
+        ]
     return []
 
 
@@ -76,7 +84,7 @@ def _is_assisting_only(part: str, verbs: list[re.Match[str]]) -> bool:
     """True when every drafting verb in the part sits under 协助/配合 (协助市财政局制定……办法)."""
     start = 0
     for verb in verbs:
-        if not _ASSISTING.search(part[start: verb.start()]):
+        if not _ASSISTING.search(part[start : verb.start()]):
             return False
         start = verb.end()
     return True
@@ -86,7 +94,7 @@ def _more_objects(parts: list[str]) -> list[str]:
     more = []
     for part in parts:
         m = _MORE.match(part)
-        found = _OBJECT.match(part[m.end():]) if m else None
+        found = _OBJECT.match(part[m.end() :]) if m else None
         if not found or _VERB.search(part):
             break
         more.append(found.group("obj"))

@@ -59,7 +59,10 @@ class Section:
     @property
     def names_other_departments(self) -> bool:
         """True for a heading such as 其他部门, whose items name their departments inline."""
-        return not self.departments and re.fullmatch(r"(?:其他|其它|有关|相关)(?:部门|单位)", self.heading) is not None
+        return (
+            not self.departments
+            and re.fullmatch(r"(?:其他|其它|有关|相关)(?:部门|单位)", self.heading) is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,9 @@ class Notice:
     @property
     def jurisdiction(self) -> str | None:
         """The place the issuer governs, for titles: 深圳市人民政府办公厅 → 深圳市; 国务院办公厅 → None."""
-        m = re.match(r"([\u4e00-\u9fff]{2,8}?[省市县区])(?:人民政府|政府|委员会|办公厅)", self.issuer or self.title)
+        m = re.match(
+            r"([\u4e00-\u9fff]{2,8}?[省市县区])(?:人民政府|政府|委员会|办公厅)", self.issuer or self.title
+        )
         return m.group(1) if m else None
 
 
@@ -100,8 +105,11 @@ def decode(data: bytes, source: str = "<bytes>") -> str:
     """
     if not data.strip():
         raise EmptyNotice(source)
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return _checked(data, source, (encoding,))
     return _checked(data, source, ("utf-8", "gb18030"))
@@ -134,7 +142,9 @@ _DATE = r"([0-9〇○零一二三四五六七八九]{4})\s*年\s*([0-9十一二�
 _DATE_LINE = re.compile(rf"^[（(]?{_DATE}[）)]?$")
 _DOC_KINDS = "通知|意见|方案|决定|规定|办法|通报|函|批复|计划|安排|要点|纪要|分工"
 _TITLE = re.compile(rf"(?:{_DOC_KINDS})(?:[)）》])?$")
-_ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,30}(?:办公厅|办公室|人民政府|政府|委员会|局|厅|部|委|署|院|办)$")
+_ISSUER_LINE = re.compile(
+    r"^[\u4e00-\u9fff]{2,30}(?:办公厅|办公室|人民政府|政府|委员会|局|厅|部|委|署|院|办)$"
+)
 _SIGNATURE_END = re.compile(r"^(?:附件[:：]|抄送[:：]|（此件|\(此件|主题词)")
 # Items run together on one line in copies from web pages: break before （二） when a sentence has just ended.
 _INLINE_ITEM = re.compile(rf"(?<=[。；])\s*(?=（{CN_NUMERAL}）)")
@@ -201,8 +211,14 @@ def parse(text: str, *, registry: Registry | None = None, source: str = "<text>"
     issuer = meta.get("发布机构") or meta.get("发文机关") or _issuer_of(title, tail)
     preamble = "".join(line for line in head[title_end:] if not _is_number_or_date(line))
     return Notice(
-        title=title, number=number, issuer=issuer, date=written, published=published, preamble=preamble,
-        sections=sections, closing=closing,
+        title=title,
+        number=number,
+        issuer=issuer,
+        date=written,
+        published=published,
+        preamble=preamble,
+        sections=sections,
+        closing=closing,
         departments=_departments_named(sections, preamble + closing, registry),
     )
 
@@ -217,16 +233,24 @@ def _meta(lines: list[str]) -> dict[str, str]:
 
 
 def _title(head: list[str], meta: dict[str, str]) -> tuple[str | None, int]:
-    """Find the title in the lines before the first item; return it and the index just after it."""
-    for i, line in enumerate(head):
-        if _TITLE.search(line) and "，" not in line and "。" not in line and len(line) <= 80:
-            if "关于" in line or "方案" in line or "分工" in line:
-                if i > 0 and _ISSUER_LINE.match(head[i - 1]) and not line.startswith(head[i - 1]):
-                    return head[i - 1] + line, i + 1
-                return line, i + 1
-    if "标题" in meta:
-        return meta["标题"], 0
-    return None, 0
+    """Find the title in the lines before the first item; return it and the index just after it.
+
+    A title is a short line without sentence punctuation that ends in a document kind (……的通知); one that
+    says 关于, 印发 or 转发 is preferred. An issuer on the line above (深圳市人民政府办公厅 / 关于……) joins it.
+    """
+    candidates = [
+        i
+        for i, line in enumerate(head)
+        if _TITLE.search(line) and not re.search("[，。；：]", line) and len(line) <= 80
+    ]
+    preferred = [i for i in candidates if re.search("关于|印发|转发", head[i])]
+    if not (preferred or candidates):
+        return (meta["标题"], 0) if "标题" in meta else (None, 0)
+    i = (preferred or candidates)[0]
+    line = head[i]
+    if i > 0 and _ISSUER_LINE.match(head[i - 1]) and not line.startswith(head[i - 1]):
+        return head[i - 1] + line, i + 1
+    return line, i + 1
 
 
 def _number(text: str) -> str | None:
@@ -284,11 +308,15 @@ def _sections(lines: list[str], registry: Registry | None) -> tuple[tuple[Sectio
             break
         section, item, sub = _SECTION.match(line), _ITEM.match(line), _SUBITEM.match(line)
         if section and not closing:
-            builders.append(current := _SectionBuilder(parse_cn_numeral(section.group(1)), section.group(2), registry))
+            builders.append(
+                current := _SectionBuilder(parse_cn_numeral(section.group(1)), section.group(2), registry)
+            )
         elif item and not closing:
             current.add_item(parse_cn_numeral(item.group(1)), item.group(1), item.group(2), nested=True)
         elif sub and not closing and not current.nested:
-            current.add_item(int(sub.group(1) or sub.group(2)), sub.group(1) or sub.group(2), sub.group(3), False)
+            current.add_item(
+                int(sub.group(1) or sub.group(2)), sub.group(1) or sub.group(2), sub.group(3), False
+            )
         elif sub and not closing:
             current.add_text(sub.group(3))
         elif closing or _ends_section(current, line):
@@ -333,13 +361,19 @@ def heading_departments(heading: str, registry: Registry | None) -> tuple[str, .
     return ()
 
 
-def _departments_named(sections: tuple[Section, ...], other: str, registry: Registry | None) -> tuple[str, ...]:
+def _departments_named(
+    sections: tuple[Section, ...], other: str, registry: Registry | None
+) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for section in sections:
         seen.update(dict.fromkeys(section.departments))
         for item in section.items:
             for tag in RESPONSIBILITY_TAG.findall(item.text):
-                seen.update(dict.fromkeys(t for t in split_list(_strip_roles(tag), registry) if is_department(t, registry)))
+                seen.update(
+                    dict.fromkeys(
+                        t for t in split_list(_strip_roles(tag), registry) if is_department(t, registry)
+                    )
+                )
             if registry:
                 seen.update(dict.fromkeys(item.text[a:b] for a, b, _ in registry.scan(item.text)))
     if registry:
@@ -348,4 +382,6 @@ def _departments_named(sections: tuple[Section, ...], other: str, registry: Regi
 
 
 def _strip_roles(tag: str) -> str:
-    return re.sub(r"按职责分工负责|分别负责|牵头|负责|参与|配合|会同|有关部门|等部门|等单位|[，；;:：]", "、", tag)
+    return re.sub(
+        r"按职责分工负责|分别负责|牵头|负责|参与|配合|会同|有关部门|等部门|等单位|[，；;:：]", "、", tag
+    )

@@ -13,7 +13,6 @@ from engine.workdays import WorkCalendar
 from tests.support.paths import ROOT, RULES, SEED, SHARED
 
 
-
 @pytest.fixture(scope="session")
 def registry() -> Registry:
     return load_registry(RULES)

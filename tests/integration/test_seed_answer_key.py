@@ -41,7 +41,11 @@ def _matches(duty: DutySpec, want: dict[str, Any], registry: Registry) -> bool:
 
 def test_the_notice_metadata_is_read(result: Intake, seed_expected: dict[str, Any]) -> None:
     n = result.notice
-    assert (n.title, n.number, n.issuer) == (seed_expected["title"], seed_expected["number"], seed_expected["issuer"])
+    assert (n.title, n.number, n.issuer) == (
+        seed_expected["title"],
+        seed_expected["number"],
+        seed_expected["issuer"],
+    )
     assert (n.date, n.published) == (seed_expected["date"], seed_expected["published"])
     assert result.notice_id == "sfb2007-129"
 
@@ -51,8 +55,12 @@ def test_every_duty_is_due_at_year_end_and_the_last_working_day_is_the_29th(
 ) -> None:
     assert result.deadline is not None
     assert (result.deadline.date, result.deadline.last_working_day) == (
-        seed_expected["deadline"], seed_expected["last_working_day"])
-    assert {(d.deadline, d.last_working_day) for d in result.drafting} == {(dt.date(2007, 12, 31), dt.date(2007, 12, 29))}
+        seed_expected["deadline"],
+        seed_expected["last_working_day"],
+    )
+    assert {(d.deadline, d.last_working_day) for d in result.drafting} == {
+        (dt.date(2007, 12, 31), dt.date(2007, 12, 29))
+    }
 
 
 def test_all_twenty_assignments_are_found_with_lead_co_departments_and_basis(
@@ -70,7 +78,9 @@ def test_all_twenty_assignments_are_found_with_lead_co_departments_and_basis(
             assert duty.track == Track(want.get("track", "规范性文件")), duty.location
 
 
-def test_nothing_else_counts_as_drafting(result: Intake, seed_expected: dict[str, Any], registry: Registry) -> None:
+def test_nothing_else_counts_as_drafting(
+    result: Intake, seed_expected: dict[str, Any], registry: Registry
+) -> None:
     expected = seed_expected["assignment"]
     others = [d for d in result.drafting if not any(_matches(d, w, registry) for w in expected)]
     assert all(_item(d) in seed_expected["optional"] for d in others), [d.location for d in others]
@@ -89,7 +99,9 @@ def test_every_department_of_the_seed_resolves_and_there_is_no_warning(result: I
     assert all(d.lead for d in result.duties if d.lead_as_written)
 
 
-def test_the_coordinating_office_sits_at_the_trade_bureau(result: Intake, seed_expected: dict[str, Any]) -> None:
+def test_the_coordinating_office_sits_at_the_trade_bureau(
+    result: Intake, seed_expected: dict[str, Any]
+) -> None:
     assert result.coordinator.department == seed_expected["coordinator"]
     assert result.coordinator.office == "深圳市服务外包工作领导小组办公室"
     sample = next(d for d in result.drafting if d.location == "二(二)-1")
@@ -103,7 +115,9 @@ def test_non_drafting_clauses_are_reported_but_not_drafting(result: Intake) -> N
     assert len(result.duties) > len(result.drafting)
 
 
-def test_the_shared_answer_key_agrees_with_the_tests_copy(shared: Path, seed_expected: dict[str, Any]) -> None:
+def test_the_shared_answer_key_agrees_with_the_tests_copy(
+    shared: Path, seed_expected: dict[str, Any]
+) -> None:
     text = (shared / "seed" / "expected-duties.md").read_text("utf-8")
     assert "20 department-level drafting assignments" in text
     assert len(seed_expected["assignment"]) == 20

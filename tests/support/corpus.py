@@ -39,13 +39,17 @@ def corpus_names() -> list[str]:
 def load_case(name: str) -> tuple[dict[str, Any], Registry, Path]:
     expected = tomllib.loads((NOTICES / f"{name}.expected.toml").read_text("utf-8"))
     registry_name = expected.get("registry", name)
-    registry = Registry.from_data(tomllib.loads((NOTICES / f"{registry_name}.registry.toml").read_text("utf-8")))
+    registry = Registry.from_data(
+        tomllib.loads((NOTICES / f"{registry_name}.registry.toml").read_text("utf-8"))
+    )
     return expected, registry, NOTICES / f"{name}.txt"
 
 
 def compare(name: str, calendar: WorkCalendar | None = None) -> Comparison:
     expected, registry, path = load_case(name)
-    result = intake(read_notice(path), registry=registry, calendar=calendar or WorkCalendar(), source=str(path))
+    result = intake(
+        read_notice(path), registry=registry, calendar=calendar or WorkCalendar(), source=str(path)
+    )
     cmp = Comparison(name, result, registry, expected)
     cmp.calendar = calendar or WorkCalendar()
     unmatched = list(result.drafting)
@@ -69,7 +73,9 @@ def _same_duty(duty: DutySpec, want: dict[str, Any], registry: Registry) -> bool
     return _lead_name(duty, registry) == want["lead"] and want["document"] in (duty.document or "")
 
 
-def _differences(duty: DutySpec, want: dict[str, Any], registry: Registry, calendar: WorkCalendar) -> list[str]:
+def _differences(
+    duty: DutySpec, want: dict[str, Any], registry: Registry, calendar: WorkCalendar
+) -> list[str]:
     """List how a found duty differs from the key.
 
     The key gives calendar dates; a period such as 三个月内 that ends on a day off moves to the next working day
@@ -88,10 +94,11 @@ def _differences(duty: DutySpec, want: dict[str, Any], registry: Registry, calen
     out = []
     for key, value in got.items():
         if key in want and want[key] != value and not (key == "recurring" and not want[key] and not value):
-            out.append(f"{duty.location} {want['lead']} {want['document']}: {key} = {value!r}, expected {want[key]!r}")
-        elif key in ("deadline", "recurring") and key not in want and value is not None:
-            if key == "deadline" or value:
-                out.append(f"{duty.location} {want['lead']}: {key} = {value!r}, expected none")
+            out.append(
+                f"{duty.location} {want['lead']} {want['document']}: {key} = {value!r}, expected {want[key]!r}"
+            )
+        elif key in ("deadline", "recurring") and key not in want and value:
+            out.append(f"{duty.location} {want['lead']}: {key} = {value!r}, expected none")
     return out
 
 

@@ -7,8 +7,19 @@ from hypothesis import strategies as st
 from engine.textform import cn_numeral, find_doc_number, format_doc_number, parse_cn_numeral
 
 
-@pytest.mark.parametrize(("n", "written"), [(1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (21, "二十一"),
-                                            (100, "一百"), (105, "一百零五"), (110, "一百一十")])
+@pytest.mark.parametrize(
+    ("n", "written"),
+    [
+        (1, "一"),
+        (10, "十"),
+        (11, "十一"),
+        (20, "二十"),
+        (21, "二十一"),
+        (100, "一百"),
+        (105, "一百零五"),
+        (110, "一百一十"),
+    ],
+)
 def test_numerals_are_written_as_officials_write_them(n: int, written: str) -> None:
     assert cn_numeral(n) == written
     assert parse_cn_numeral(written) == n
@@ -30,8 +41,16 @@ def test_a_word_is_not_a_numeral(word: str) -> None:
         parse_cn_numeral(word)
 
 
-@pytest.mark.parametrize("written", ["深府办〔2007〕129号", "深府办[2007]129号", "深府办【2007】第129号",
-                                     "深府办（2007）0129号", "深府办〔２００７〕１２９号"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "深府办〔2007〕129号",
+        "深府办[2007]129号",
+        "深府办【2007】第129号",
+        "深府办（2007）0129号",
+        "深府办〔２００７〕１２９号",
+    ],
+)
 def test_doc_numbers_in_every_bracket_people_type_are_normalised(written: str) -> None:
     found = find_doc_number(written)
     assert found == ("深府办", 2007, 129)

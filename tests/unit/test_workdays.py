@@ -51,8 +51,11 @@ def test_years_chinesecalendar_knows_are_official_and_later_ones_fall_back_to_we
 
 
 def test_an_administrators_arrangement_overrides_the_fallback() -> None:
-    data = {"year": 2031, "holiday": [{"name": "元旦", "start": D(2031, 1, 1), "end": D(2031, 1, 1)}],
-            "workdays": [D(2031, 1, 4)]}
+    data = {
+        "year": 2031,
+        "holiday": [{"name": "元旦", "start": D(2031, 1, 1), "end": D(2031, 1, 1)}],
+        "workdays": [D(2031, 1, 4)],
+    }
     cal = WorkCalendar([YearArrangement.from_data("2031.toml", data)])
     assert cal.coverage(2031) is Coverage.OVERRIDE
     assert not cal.is_workday(D(2031, 1, 1))
@@ -60,13 +63,16 @@ def test_an_administrators_arrangement_overrides_the_fallback() -> None:
     assert cal.fallback_years(D(2031, 1, 1), D(2031, 12, 31)) == []
 
 
-@pytest.mark.parametrize("data", [
-    {"holiday": []},
-    {"year": 2031, "holiday": [{"start": "not a date"}]},
-    {"year": 2031, "workdays": [D(2030, 12, 31)]},
-    {"year": 2031, "holiday": [{"start": D(2031, 1, 2), "end": D(2031, 1, 1)}]},
-    {"year": 2031, "holiday": [{"start": D(2031, 1, 4)}], "workdays": [D(2031, 1, 4)]},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"holiday": []},
+        {"year": 2031, "holiday": [{"start": "not a date"}]},
+        {"year": 2031, "workdays": [D(2030, 12, 31)]},
+        {"year": 2031, "holiday": [{"start": D(2031, 1, 2), "end": D(2031, 1, 1)}]},
+        {"year": 2031, "holiday": [{"start": D(2031, 1, 4)}], "workdays": [D(2031, 1, 4)]},
+    ],
+)
 def test_a_malformed_arrangement_is_refused_with_a_clear_error(data: dict[str, object]) -> None:
-    with pytest.raises(CalendarError, match="2031.toml"):
+    with pytest.raises(CalendarError, match=r"2031\.toml"):
         YearArrangement.from_data("2031.toml", data)
