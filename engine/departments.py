@@ -72,6 +72,7 @@ class Department:
 
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _STRIP_PREFIXES = ("市", "省", "区")
 
 
@@ -218,7 +219,10 @@ def _contacts_from(key: str, table: Any) -> tuple[tuple[Role, Contact], ...]:
             ) from None
         if not isinstance(value, Mapping):
             raise RegistryError(f"{key}.{role_key} 须为表（name、email）")
-        contacts.append((role, Contact(name=str(value.get("name", "")), email=str(value.get("email", "")))))
+        email = str(value.get("email", ""))
+        if email and not _EMAIL.fullmatch(email):
+            raise RegistryError(f"{key}.{role_key} 的 email 不是电子邮件地址：{email}")
+        contacts.append((role, Contact(name=str(value.get("name", "")), email=email)))
     return tuple(contacts)
 
 

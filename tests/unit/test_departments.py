@@ -76,6 +76,10 @@ def test_contacts_are_read_by_role_and_an_overlay_replaces_them() -> None:
         ({"department": [{"key": "a"}]}, "缺少字段 name"),
         ({"department": [{"key": "a", "name": "甲局", "kind": "galactic"}]}, "kind"),
         ({"department": [{"key": "a", "name": "甲局", "contacts": {"boss": {}}}]}, "角色"),
+        (
+            {"department": [{"key": "a", "name": "甲局", "contacts": {"officer": {"email": "nobody"}}}]},
+            "email",
+        ),
     ],
 )
 def test_a_malformed_registry_is_refused_with_the_reason(data: dict[str, object], problem: str) -> None:
