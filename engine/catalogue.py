@@ -5,7 +5,6 @@
 - `write_catalogue`, `load_catalogue`: rules/notices/<slug>.toml, the reviewed catalogue of one notice. Loading
   validates everything and reports every problem at once; it accepts a department's name where a key belongs,
   because people edit the file, and stores keys.
-- `intake_json`: the JSON contract of `banfa intake --json`.
 """
 
 from __future__ import annotations
@@ -15,17 +14,26 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from engine.decoding import decode
 from engine.departments import Registry
-from engine.duties import ID_PATTERN, Catalogue, Coordinator, DutySpec, Intake, NoticeInfo
-from engine.errors import CalendarError, CatalogueError, CatalogueExists, RegistryError, UndecodableNotice
+from engine.duties import Catalogue, Coordinator, DutySpec, NoticeInfo
+from engine.errors import (
+    CalendarError,
+    CatalogueError,
+    CatalogueExists,
+    EngineError,
+    RegistryError,
+    UndecodableNotice,
+)
+from engine.ids import ID_PATTERN
 from engine.normative import Track
-from engine.notice import decode
 from engine.workdays import WorkCalendar, YearArrangement
 
 SCHEMA_VERSION = 1
@@ -40,23 +48,28 @@ def read_notice(path: Path) -> str:
     return decode(path.read_bytes(), str(path))
 
 
-def _read_toml(path: Path, error: type[Exception]) -> dict[str, Any]:
+def _read_toml(path: Path, error: Callable[[str], EngineError]) -> dict[str, Any]:
+    """Parse a TOML file, translating every way it can fail into the error its caller names."""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        if error is CalendarError:
-            raise CalendarError(str(path), str(exc)) from exc
-        if error is CatalogueError:
-            raise CatalogueError(str(path), [str(exc)]) from exc
-        raise RegistryError(f"{path}: {exc}") from exc
+        raise error(str(exc)) from exc
+
+
+def _registry_error(path: Path) -> Callable[[str], EngineError]:
+    return lambda problem: RegistryError(f"{path}：{problem}")
 
 
 def load_registry(rules_dir: Path, *, demo_contacts: bool = False) -> Registry:
     """Load rules/departments.toml; with `demo_contacts`, overlay rules/demo-contacts.toml's example addresses."""
-    registry = Registry.from_data(_read_toml(rules_dir / "departments.toml", RegistryError))
+    registry = Registry.from_data(
+        _read_toml(rules_dir / "departments.toml", _registry_error(rules_dir / "departments.toml"))
+    )
     if demo_contacts:
-        registry = registry.with_contacts(_read_toml(rules_dir / "demo-contacts.toml", RegistryError))
+        registry = registry.with_contacts(
+            _read_toml(rules_dir / "demo-contacts.toml", _registry_error(rules_dir / "demo-contacts.toml"))
+        )
     return registry
 
 
@@ -64,62 +77,13 @@ def load_calendar(rules_dir: Path) -> WorkCalendar:
     """Load every rules/calendar/<year>.toml into a WorkCalendar; the file name must match its `year`."""
     arrangements = []
     for path in sorted((rules_dir / "calendar").glob("*.toml")):
-        arrangement = YearArrangement.from_data(str(path), _read_toml(path, CalendarError))
+        arrangement = YearArrangement.from_data(
+            str(path), _read_toml(path, partial(CalendarError, str(path)))
+        )
         if path.stem != str(arrangement.year):
             raise CalendarError(str(path), f"文件名应为 {arrangement.year}.toml")
         arrangements.append(arrangement)
     return WorkCalendar(arrangements)
-
-
-# --- JSON -----------------------------------------------------------------------------------------------------
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def intake_json(intake: Intake, registry: Registry) -> dict[str, Any]:
-    """Build the stable JSON contract of `banfa intake --json` (README, "The intake JSON contract")."""
-    n = intake.notice
-
-    def full_name(key: str | None) -> str | None:
-        return registry.get(key).name if key else None
-
-    return {
-        "notice": {
-            "id": intake.notice_id,
-            "title": n.title,
-            "number": n.number,
-            "issuer": n.issuer,
-            "date": _iso(n.date),
-            "published": _iso(n.published),
-        },
-        "deadline": _iso(intake.deadline.date) if intake.deadline else None,
-        "last_working_day": _iso(intake.deadline.last_working_day) if intake.deadline else None,
-        "duties": [
-            {
-                "id": d.id,
-                "ref": d.ref,
-                "location": d.location,
-                "lead": d.lead_as_written,
-                "department": full_name(d.lead),
-                "co_departments": [registry.get(k).name for k in d.co_departments],
-                "co_departments_as_written": list(d.co_departments_as_written),
-                "co_open": d.co_open,
-                "text": d.text,
-                "document": d.document,
-                "title": d.title,
-                "kind": d.kind,
-                "track": d.track.value,
-                "basis": list(d.basis),
-                "deadline": _iso(d.deadline),
-                "last_working_day": _iso(d.last_working_day),
-                "recurring": d.recurring,
-                "drafting": d.drafting,
-            }
-            for d in intake.duties
-        ],
-    }
 
 
 # --- the catalogue file ---------------------------------------------------------------------------------------
@@ -228,7 +192,7 @@ def write_catalogue(catalogue: Catalogue, path: Path, registry: Registry, *, for
 
 def load_catalogue(path: Path, registry: Registry, calendar: WorkCalendar) -> Catalogue:
     """Load and validate a catalogue; raise CatalogueError listing every problem found."""
-    data = _read_toml(path, CatalogueError)
+    data = _read_toml(path, lambda problem: CatalogueError(str(path), [problem]))
     reader = _CatalogueReader(registry, calendar)
     catalogue = reader.catalogue(data)
     if reader.problems:

@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from engine.bootstrap import Rules, load_rules
-from engine.catalogue import intake_json, load_catalogue, read_notice, write_catalogue
+from engine.catalogue import load_catalogue, read_notice, write_catalogue
 from engine.config import Settings
+from engine.contract import intake_json
 from engine.duties import Catalogue, DutySpec
 from engine.errors import EmptyNotice, EngineError, NotANotice, UndecodableNotice
 from engine.services import intake as intake_service

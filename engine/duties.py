@@ -11,16 +11,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from pypinyin import Style, lazy_pinyin
-
 from engine.assignment import Assignment, Tag, clause_assignment, find_tags
 from engine.deadlines import Deadline, find_deadline
 from engine.departments import Department, Registry, Role
+from engine.ids import department_key, notice_slug
 from engine.normative import Document, Track, cited_articles, document_title, drafting_documents
 from engine.notice import Item, Notice, Section
 from engine.workdays import WorkCalendar
-
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -71,31 +68,6 @@ class Intake:
     @property
     def drafting(self) -> tuple[DutySpec, ...]:
         return tuple(d for d in self.duties if d.drafting)
-
-
-def notice_slug(notice: Notice) -> str:
-    """Make the notice's stable ASCII id: 深府办〔2007〕129号 → sfb2007-129; without a 文号, issuer and date."""
-    m = re.fullmatch(r"(.+)〔(\d{4})〕(\d+)号", notice.number or "")
-    if m:
-        return f"{_initials(m.group(1))}{m.group(2)}-{m.group(3)}"
-    stamp = notice.date.strftime("%Y%m%d") if notice.date else "nodate"
-    return f"{_initials(notice.issuer or notice.title[:8]) or 'notice'}-{stamp}"
-
-
-def _initials(text: str) -> str:
-    return "".join(
-        p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER) if p and p[0].isascii() and p[0].isalnum()
-    ).lower()
-
-
-def department_key(name: str, registry: Registry) -> str:
-    """Key a department by the registry, or by the pinyin of its name when the registry does not know it."""
-    dept = registry.resolve(name)
-    if dept is not None:
-        return dept.key
-    core = re.sub(r"^(?:深圳|市|省)+", "", name)
-    letters = "".join(p for p in lazy_pinyin(core) if p.isascii() and p.isalnum()).lower()
-    return letters[:24] or "unknown"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Read a division-of-labour notice: title, 文号, issuer, dates, sections, items, departments named.
 
-`decode` turns a file's bytes into text (UTF-8, UTF-16 or GB18030, which covers GBK and GB2312); `parse` turns
-text into a `Notice`. Both are pure: the caller reads the file. `parse` accepts any string and either returns a
-Notice or raises a NoticeParseError; it never fails in any other way.
+`parse` turns text into a `Notice` (engine.decoding turns a file's bytes into text). It is pure: the caller
+reads the file. It accepts any string and either returns a Notice or raises a NoticeParseError; it never fails
+in any other way.
 
 The structure it reads: an optional header of web metadata (发布机构: …, 文 号: …), a title (possibly over two
 lines: issuer, then 关于…的通知), a date line and a 文号, a preamble, sections 一、 二、 … whose headings are either
@@ -12,20 +12,21 @@ into their item), a closing paragraph, and a signature with a date.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import re
 from dataclasses import dataclass
 
 from engine.departments import Registry, is_department, split_list
-from engine.errors import EmptyNotice, NotANotice, UndecodableNotice
+from engine.errors import EmptyNotice, NotANotice
 from engine.textform import (
+    CN_DATE,
     CN_NUMERAL,
     ascii_digits,
     cn_numeral,
     find_doc_number,
     format_doc_number,
     normalize_brackets,
+    parse_cn_date,
     parse_cn_numeral,
     strip_pad,
 )
@@ -92,43 +93,6 @@ class Notice:
         return m.group(1) if m else None
 
 
-# --- decoding -------------------------------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
-
-
-def decode(data: bytes, source: str = "<bytes>") -> str:
-    """Decode a notice file's bytes: a BOM decides first, then UTF-8, then GB18030.
-
-    Raises EmptyNotice for no content and UndecodableNotice for bytes that are not text (a NUL, control
-    characters, or invalid sequences in every candidate encoding).
-    """
-    if not data.strip():
-        raise EmptyNotice(source)
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return _checked(data, source, (encoding,))
-    return _checked(data, source, ("utf-8", "gb18030"))
-
-
-def _checked(data: bytes, source: str, encodings: tuple[str, ...]) -> str:
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if len(_CONTROL.findall(text)) > max(2, len(text) // 1000):
-            raise UndecodableNotice(source, "含有控制字符，像是二进制文件")
-        if not text.strip():
-            raise EmptyNotice(source)
-        return text
-    raise UndecodableNotice(source, f"不是 {'、'.join(encodings)} 编码的文本")
-
-
 # --- lines ----------------------------------------------------------------------------------------------------
 
 _META = re.compile(
@@ -138,8 +102,7 @@ _META = re.compile(
 _SECTION = re.compile(rf"^({CN_NUMERAL})[、，.．]\s*(.*)$")
 _ITEM = re.compile(rf"^（({CN_NUMERAL})）\s*(.*)$")
 _SUBITEM = re.compile(r"^(?:(\d{1,2})[.．、](?!\d)|（(\d{1,2})）)\s*(.*)$")
-_DATE = r"([0-9〇○零一二三四五六七八九]{4})\s*年\s*([0-9十一二三四五六七八九]{1,3})\s*月\s*([0-9十一二三四五六七八九]{1,3})\s*日"
-_DATE_LINE = re.compile(rf"^[（(]?{_DATE}[）)]?$")
+_DATE_LINE = re.compile(rf"^[（(]?{CN_DATE}[）)]?$")
 _DOC_KINDS = "通知|意见|方案|决定|规定|办法|通报|函|批复|计划|安排|要点|纪要|分工"
 _TITLE = re.compile(rf"(?:{_DOC_KINDS})(?:[)）》])?$")
 _ISSUER_LINE = re.compile(
@@ -148,19 +111,6 @@ _ISSUER_LINE = re.compile(
 _SIGNATURE_END = re.compile(r"^(?:附件[:：]|抄送[:：]|（此件|\(此件|主题词)")
 # Items run together on one line in copies from web pages: break before （二） when a sentence has just ended.
 _INLINE_ITEM = re.compile(rf"(?<=[。；])\s*(?=（{CN_NUMERAL}）)")
-
-
-def parse_cn_date(text: str) -> dt.date | None:
-    """Read 2007年8月24日 or 二〇〇七年八月二十四日 (the first date in the text); None when there is none."""
-    m = re.search(_DATE, ascii_digits(text))
-    if m is None:
-        return None
-    digits = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
-    try:
-        year = int(m.group(1).translate(digits))
-        return dt.date(year, parse_cn_numeral(m.group(2)), parse_cn_numeral(m.group(3)))
-    except ValueError:
-        return None
 
 
 def _iso_date(text: str) -> dt.date | None:

@@ -5,6 +5,7 @@ Pure functions over strings. Nothing here knows about notices or duties; the par
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 _DIGITS = "〇一二三四五六七八九"
@@ -14,6 +15,7 @@ _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789"
 _PAD = "\u3000\u00a0\u2002\u2003\u2009\ufeff\t "
 
 CN_NUMERAL = "[〇零一二两三四五六七八九十百]+"
+CN_DATE = r"([0-9〇○零一二三四五六七八九]{4})\s*年\s*([0-9十一二三四五六七八九]{1,3})\s*月\s*([0-9十一二三四五六七八九]{1,3})\s*日"
 
 
 def cn_numeral(n: int) -> str:
@@ -87,3 +89,16 @@ def find_doc_number(text: str) -> tuple[str, int, int] | None:
 def format_doc_number(prefix: str, year: int, serial: int) -> str:
     """Write a 文号 as GB/T 9704 wants it: 六角括号, no 第, no leading zeros."""
     return f"{prefix}〔{year}〕{serial}号"
+
+
+def parse_cn_date(text: str) -> dt.date | None:
+    """Read 2007年8月24日 or 二〇〇七年八月二十四日 (the first date in the text); None when there is none."""
+    m = re.search(CN_DATE, ascii_digits(text))
+    if m is None:
+        return None
+    digits = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
+    try:
+        year = int(m.group(1).translate(digits))
+        return dt.date(year, parse_cn_numeral(m.group(2)), parse_cn_numeral(m.group(3)))
+    except ValueError:
+        return None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from engine.departments import Registry
-from engine.duties import extract, notice_slug
+from engine.duties import extract
+from engine.ids import notice_slug
 from engine.notice import parse
 from engine.workdays import WorkCalendar
 
