@@ -6,6 +6,7 @@ malformed registry), 2 usage, 3 an empty notice, 4 undecodable bytes, 5 a text t
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -83,20 +84,23 @@ def _rules() -> Rules:
     return load_rules(_State.settings)
 
 
+def _print_json(data: object) -> None:
+    """Write JSON to stdout as UTF-8 whatever the locale, since other tools read it."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
 @app.command()
 def info() -> None:
     """显示当前设置（数据目录、规则目录）。"""
     settings = _State.settings
-    sys.stdout.write(
-        json.dumps(
-            {
-                "data_dir": str(settings.data_dir),
-                "rules_dir": str(settings.rules),
-                "demo_contacts": settings.demo_contacts,
-            },
-            ensure_ascii=False,
-        )
-        + "\n"
+    _print_json(
+        {
+            "data_dir": str(settings.data_dir),
+            "rules_dir": str(settings.rules),
+            "demo_contacts": settings.demo_contacts,
+        }
     )
 
 
@@ -119,9 +123,7 @@ def intake(
         for warning in result.warnings:
             err.print(f"[yellow]注意：[/]{warning}")
         if as_json:
-            sys.stdout.write(
-                json.dumps(intake_json(result, rules.registry), ensure_ascii=False, indent=2) + "\n"
-            )
+            _print_json(intake_json(result, rules.registry))
         else:
             _print_duties(
                 out,
@@ -228,4 +230,8 @@ def _deadline(duty: DutySpec) -> str:
 
 
 def main() -> None:
+    """Run the CLI. Chinese text goes out as UTF-8 whatever the locale, so no message can fail to print."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8")
     app()

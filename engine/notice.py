@@ -257,22 +257,23 @@ def _sections(lines: list[str], registry: Registry | None) -> tuple[tuple[Sectio
         if _SIGNATURE_END.match(line):
             break
         section, item, sub = _SECTION.match(line), _ITEM.match(line), _SUBITEM.match(line)
-        if section and not closing:
-            builders.append(
-                current := _SectionBuilder(parse_cn_numeral(section.group(1)), section.group(2), registry)
-            )
-        elif item and not closing:
-            current.add_item(parse_cn_numeral(item.group(1)), item.group(1), item.group(2), nested=True)
-        elif sub and not closing and not current.nested:
-            current.add_item(
-                int(sub.group(1) or sub.group(2)), sub.group(1) or sub.group(2), sub.group(3), False
-            )
-        elif sub and not closing:
-            current.add_text(sub.group(3))
-        elif closing or _ends_section(current, line):
+        if closing and (section or item) and not _split_signature(closing)[1]:
+            # What looked like the closing was a paragraph between items: numbering goes on after it.
+            for paragraph in closing:
+                current.add_text(paragraph)
+            closing = []
+        if closing or (not (section or item or sub) and _ends_section(current, line)):
             closing.append(line)
+        elif section:
+            number = parse_cn_numeral(section.group(1))
+            builders.append(current := _SectionBuilder(number, section.group(2), registry))
+        elif item:
+            current.add_item(parse_cn_numeral(item.group(1)), item.group(1), item.group(2), nested=True)
+        elif sub and not current.nested:
+            label = sub.group(1) or sub.group(2)
+            current.add_item(int(label), label, sub.group(3), nested=False)
         else:
-            current.add_text(line)
+            current.add_text(sub.group(3) if sub else line)
     if current not in builders:
         builders.insert(0, current)
     body, tail = _split_signature(closing)

@@ -95,6 +95,20 @@ def test_an_unknown_department_is_kept_as_null_with_a_warning_on_stderr(rules: P
     assert "市港务局" in run.stderr and "注意" in run.stderr
 
 
+def test_json_is_utf8_even_under_a_latin1_locale() -> None:
+    env = {"LC_ALL": "en_US.ISO-8859-1", "LANG": "en_US.ISO-8859-1", "PYTHONIOENCODING": "latin-1"}
+    run = subprocess.run(
+        [sys.executable, "-m", "engine", "intake", str(SEED), "--json"],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr.decode("utf-8", "replace")
+    assert json.loads(run.stdout.decode("utf-8"))["notice"]["number"] == "深府办〔2007〕129号"
+
+
 def test_a_gb18030_notice_is_read() -> None:
     path = NOTICES / "hangzhengbanhan-2015-112.txt"
     with pytest.raises(UnicodeDecodeError):

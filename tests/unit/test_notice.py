@@ -64,6 +64,18 @@ def test_a_tag_style_notice_has_topic_headings_and_a_signature_date() -> None:
     assert notice.jurisdiction is None
 
 
+def test_a_paragraph_addressed_to_everyone_between_sections_does_not_end_the_numbering() -> None:
+    text = (
+        "某市人民政府办公厅关于分工的通知\n一、市财政局\n（一）制定甲办法。\n各有关部门要加强配合。\n"
+        "二、市商务局\n（一）制定乙办法。\n请各有关部门于今年年内完成。\n某市人民政府办公厅\n2019年3月2日\n"
+    )
+    notice = parse(text)
+    assert [i.location for i in notice.items] == ["一(一)", "二(一)"]
+    assert notice.items[0].text == "制定甲办法。各有关部门要加强配合。"
+    assert notice.closing == "请各有关部门于今年年内完成。"
+    assert notice.date == dt.date(2019, 3, 2)
+
+
 def test_items_run_together_on_one_line_are_split() -> None:
     text = "某市人民政府办公厅关于分工的通知\n一、市财政局\n（一）制定甲办法。（二）制定乙办法。\n"
     assert [i.text for i in parse(text).items] == ["制定甲办法。", "制定乙办法。"]
