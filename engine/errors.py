@@ -14,7 +14,11 @@ in Chinese, because officers read them; entrypoints map each class to an exit co
     ├── UnknownDepartment (LookupError)              a name or key the registry does not know
     ├── CalendarError (ValueError)                   a calendar override that is malformed
     ├── CatalogueError (ValueError)                  a catalogue file that fails validation
-    └── CatalogueExists (FileExistsError)            refusing to overwrite a reviewed catalogue
+    ├── CatalogueExists (FileExistsError)            refusing to overwrite a reviewed catalogue
+    ├── DutyNotFound (LookupError)                   a duty id no catalogue knows
+    ├── TemplateError (ValueError)                   a Word template that lacks a style or part Banfa needs
+    ├── UploadRejected (ValueError)                  an uploaded draft that cannot be kept, with the reason
+    └── DocumentNotFound (LookupError)               a document id the store does not hold
 
 Foreign errors (tomllib, OSError, UnicodeDecodeError) are translated at the adapter with `raise … from exc`.
 """
@@ -102,3 +106,37 @@ class CatalogueExists(EngineError, FileExistsError):
     def __init__(self, path: str) -> None:
         self.path = path
         super().__init__(f"任务清单已存在，未覆盖：{path}（如确需重写，请加 --force）")
+
+
+class DutyNotFound(EngineError, LookupError):
+    """A duty id that no catalogue holds."""
+
+    def __init__(self, duty_id: str) -> None:
+        self.duty_id = duty_id
+        super().__init__(f"没有该任务：{duty_id}")
+
+
+class TemplateError(EngineError, ValueError):
+    """A Word template lacks a style or a part that rendering needs."""
+
+    def __init__(self, template: str, problem: str) -> None:
+        self.template = template
+        self.problem = problem
+        super().__init__(f"公文模板有误：{template}（{problem}）")
+
+
+class UploadRejected(EngineError, ValueError):
+    """An uploaded draft that cannot be kept; `reason` says why, in words an officer understands."""
+
+    def __init__(self, filename: str, reason: str) -> None:
+        self.filename = filename
+        self.reason = reason
+        super().__init__(f"上传的文稿未被接受：{filename}（{reason}）")
+
+
+class DocumentNotFound(EngineError, LookupError):
+    """A document id the store does not hold."""
+
+    def __init__(self, document_id: str) -> None:
+        self.document_id = document_id
+        super().__init__(f"没有该文档：{document_id}")
