@@ -10,9 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -21,6 +19,7 @@ from typing import Any
 
 import tomli_w
 
+from engine.atomic import write_atomic
 from engine.decoding import decode
 from engine.departments import Registry
 from engine.duties import Catalogue, Coordinator, DutySpec, NoticeInfo
@@ -34,6 +33,7 @@ from engine.errors import (
 )
 from engine.ids import ID_PATTERN
 from engine.normative import Track
+from engine.notice import Reference
 from engine.workdays import WorkCalendar, YearArrangement
 
 SCHEMA_VERSION = 1
@@ -113,6 +113,8 @@ def catalogue_toml(catalogue: Catalogue, registry: Registry) -> str:
 def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(map(_toml_value, value)) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
     return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
@@ -142,6 +144,7 @@ def _catalogue_data(c: Catalogue) -> dict[str, Any]:
                 "published": n.published,
                 "source": c.source,
                 "deadline": c.deadline,
+                "references": [_drop_none(vars(r)) for r in n.references] or None,
             }
         ),
         "coordinator": _drop_none({"department": c.coordinator.department, "office": c.coordinator.office}),
@@ -178,15 +181,7 @@ def write_catalogue(catalogue: Catalogue, path: Path, registry: Registry, *, for
     if path.exists() and not force:
         raise CatalogueExists(str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = catalogue_toml(catalogue, registry)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, catalogue_toml(catalogue, registry).encode("utf-8"))
     return path
 
 
@@ -218,6 +213,7 @@ class _CatalogueReader:
             notice.get("issuer"),
             self.date(notice, "date", "notice"),
             self.date(notice, "published", "notice"),
+            self.references(notice.get("references", [])),
         )
         if not ID_PATTERN.match(info.id):
             self.problems.append(f"notice.id “{info.id}” 须为小写 ASCII 短横线格式")
@@ -237,6 +233,14 @@ class _CatalogueReader:
             duties,
             notice.get("source"),
         )
+
+    def references(self, entries: Any) -> tuple[Reference, ...]:
+        if not isinstance(entries, list) or not all(
+            isinstance(e, Mapping) and e.get("title") for e in entries
+        ):
+            self.problems.append("notice.references 应为列表，每项含 title（可选 number、short）")
+            return ()
+        return tuple(Reference(str(e["title"]), e.get("number"), e.get("short")) for e in entries)
 
     def text(self, table: Mapping[str, Any], field: str, where: str) -> str:
         value = table.get(field)

@@ -16,7 +16,7 @@ from engine.deadlines import Deadline, find_deadline
 from engine.departments import Department, Registry, Role
 from engine.ids import department_key, notice_slug
 from engine.normative import Document, Track, cited_articles, document_title, drafting_documents
-from engine.notice import Item, Notice, Section
+from engine.notice import Item, Notice, Reference, Section
 from engine.workdays import WorkCalendar
 
 
@@ -319,6 +319,7 @@ class NoticeInfo:
     issuer: str | None
     date: dt.date | None
     published: dt.date | None
+    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -336,7 +337,9 @@ class Catalogue:
     def from_intake(cls, intake: Intake, source: str | None = None) -> Catalogue:
         n = intake.notice
         return cls(
-            notice=NoticeInfo(intake.notice_id, n.title, n.number, n.issuer, n.date, n.published),
+            notice=NoticeInfo(
+                intake.notice_id, n.title, n.number, n.issuer, n.date, n.published, n.references
+            ),
             deadline=intake.deadline.date if intake.deadline else None,
             last_working_day=intake.deadline.last_working_day if intake.deadline else None,
             coordinator=intake.coordinator,

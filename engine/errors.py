@@ -18,7 +18,8 @@ in Chinese, because officers read them; entrypoints map each class to an exit co
     ├── DutyNotFound (LookupError)                   a duty id no catalogue knows
     ├── TemplateError (ValueError)                   a Word template that lacks a style or part Banfa needs
     ├── UploadRejected (ValueError)                  an uploaded draft that cannot be kept, with the reason
-    └── DocumentNotFound (LookupError)               a document id the store does not hold
+    ├── DocumentNotFound (LookupError)               a document id the store does not hold
+    └── DocumentStoreCorrupt (OSError)               a document manifest that cannot be read back
 
 Foreign errors (tomllib, OSError, UnicodeDecodeError) are translated at the adapter with `raise … from exc`.
 """
@@ -140,3 +141,12 @@ class DocumentNotFound(EngineError, LookupError):
     def __init__(self, document_id: str) -> None:
         self.document_id = document_id
         super().__init__(f"没有该文档：{document_id}")
+
+
+class DocumentStoreCorrupt(EngineError, OSError):
+    """The store's record of versions is damaged; nothing is written over it until a person repairs it."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"文档版本清单已损坏：{path}（{problem}）")

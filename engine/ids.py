@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import Style, lazy_pinyin
-
 from engine.departments import Registry
 from engine.notice import Notice
 
@@ -26,6 +24,8 @@ def notice_slug(notice: Notice) -> str:
 
 
 def _initials(text: str) -> str:
+    from pypinyin import Style, lazy_pinyin  # imported here: it takes 0.3 s, and only intake makes ids
+
     return "".join(
         p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER) if p and p[0].isascii() and p[0].isalnum()
     ).lower()
@@ -36,6 +36,8 @@ def department_key(name: str, registry: Registry) -> str:
     dept = registry.resolve(name)
     if dept is not None:
         return dept.key
+    from pypinyin import lazy_pinyin
+
     core = re.sub(r"^(?:深圳|市|省)+", "", name)
     letters = "".join(p for p in lazy_pinyin(core) if p.isascii() and p.isalnum()).lower()
     return letters[:24] or "unknown"

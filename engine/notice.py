@@ -67,6 +67,24 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A document the notice cites by name, with its 文号 and the short name it is called by afterwards.
+
+    From 出台了《印发关于加快深圳市服务外包发展的若干规定的通知》（深府〔2006〕267号）（以下简称《若干规定》）.
+    """
+
+    title: str
+    number: str | None = None
+    short: str | None = None
+
+    @property
+    def cited_title(self) -> str:
+        """The title to cite: a 印发……的通知 is cited by what it issued (关于加快……的若干规定)."""
+        m = re.fullmatch(r"(?:[\u4e00-\u9fff]*?关于)?印发(.+)的通知", self.title)
+        return m.group(1) if m else self.title
+
+
+@dataclass(frozen=True)
 class Notice:
     """A parsed notice. Dates may be None when the text does not give them."""
 
@@ -79,6 +97,7 @@ class Notice:
     sections: tuple[Section, ...]
     closing: str
     departments: tuple[str, ...]
+    references: tuple[Reference, ...] = ()
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -170,7 +189,22 @@ def parse(text: str, *, registry: Registry | None = None, source: str = "<text>"
         sections=sections,
         closing=closing,
         departments=_departments_named(sections, preamble + closing, registry),
+        references=find_references(preamble + closing + "".join(i.text for s in sections for i in s.items)),
     )
+
+
+_REFERENCE = re.compile(
+    r"《([^《》]{2,80})》(?:[（(]([^（）()]{2,20}?〔\d{4}〕\d+号)[）)])?(?:[（(]以下简称《([^《》]{1,20})》[）)])?"
+)
+
+
+def find_references(text: str) -> tuple[Reference, ...]:
+    """Find the documents a text cites with a 文号 or a short name, each once, in order."""
+    found: dict[str, Reference] = {}
+    for m in _REFERENCE.finditer(text):
+        if (m.group(2) or m.group(3)) and m.group(1) not in found:
+            found[m.group(1)] = Reference(m.group(1), m.group(2), m.group(3))
+    return tuple(found.values())
 
 
 def _meta(lines: list[str]) -> dict[str, str]:

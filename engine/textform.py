@@ -102,3 +102,8 @@ def parse_cn_date(text: str) -> dt.date | None:
         return dt.date(year, parse_cn_numeral(m.group(2)), parse_cn_numeral(m.group(3)))
     except ValueError:
         return None
+
+
+def format_date(day: dt.date) -> str:
+    """Write a date as GB/T 9704 wants it: 2007年8月24日 (Arabic numerals, no zero padding)."""
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -79,7 +79,7 @@ class DocumentVersion:
 
 def document_id(duty_id: str, kind: DocumentKind, variant: str, version: int) -> str:
     """Make a version's id: sfb2007-129-02-02-1-caizheng.consultation-letter.maogong.v2."""
-    if not _VARIANT.match(variant):
+    if not _VARIANT.fullmatch(variant):
         raise ValueError(f"variant must be an ASCII slug: {variant!r}")
     return ".".join(p for p in (duty_id, kind.value, variant, f"v{version}") if p)
 
