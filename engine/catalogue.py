@@ -95,7 +95,7 @@ _HEADER = """\
 # Departments are keys of rules/departments.toml (a full or short name is accepted too).
 # Never change an id once the file is committed: duties, documents and reminders are keyed by it.
 """
-_DEPARTMENT_FIELDS = ("lead", "department", "co_departments", "consultees")
+_DEPARTMENT_FIELDS = ("lead", "department", "reviewer", "co_departments", "consultees")
 
 
 def catalogue_toml(catalogue: Catalogue, registry: Registry) -> str:
@@ -147,7 +147,13 @@ def _catalogue_data(c: Catalogue) -> dict[str, Any]:
                 "references": [_drop_none(vars(r)) for r in n.references] or None,
             }
         ),
-        "coordinator": _drop_none({"department": c.coordinator.department, "office": c.coordinator.office}),
+        "coordinator": _drop_none(
+            {
+                "department": c.coordinator.department,
+                "office": c.coordinator.office,
+                "reviewer": c.coordinator.reviewer,
+            }
+        ),
         "duty": [
             _drop_none(
                 {
@@ -219,7 +225,9 @@ class _CatalogueReader:
             self.problems.append(f"notice.id “{info.id}” 须为小写 ASCII 短横线格式")
         coord = data.get("coordinator", {})
         coordinator = Coordinator(
-            self.key(coord.get("department"), "coordinator.department"), coord.get("office")
+            self.key(coord.get("department"), "coordinator.department"),
+            coord.get("office"),
+            self.key(coord.get("reviewer"), "coordinator.reviewer"),
         )
         duties = tuple(self.duty(i, entry, info.id) for i, entry in enumerate(data.get("duty", []), 1))
         ids = [d.id for d in duties]

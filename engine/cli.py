@@ -6,6 +6,7 @@ malformed registry), 2 usage, 3 an empty notice, 4 undecodable bytes, 5 a text t
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import sys
@@ -13,17 +14,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from engine.bootstrap import Rules, load_rules
+from engine.atomic import write_atomic
+from engine.bootstrap import Rules, load_rules, load_templates
 from engine.catalogue import load_catalogue, read_notice, write_catalogue
 from engine.config import Settings
 from engine.contract import intake_json
+from engine.drafting.versions import DocumentKind
 from engine.duties import Catalogue, DutySpec
 from engine.errors import EmptyNotice, EngineError, NotANotice, UndecodableNotice
+from engine.services import compare_drafts, draft_documents
 from engine.services import intake as intake_service
 
 app = typer.Typer(
@@ -35,6 +40,7 @@ app = typer.Typer(
 catalogue_app = typer.Typer(help="任务清单（rules/notices/*.toml）的检查与查看。", no_args_is_help=True)
 app.add_typer(catalogue_app, name="catalogue")
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXIT_CODES: list[tuple[type[EngineError], int]] = [(EmptyNotice, 3), (UndecodableNotice, 4), (NotANotice, 5)]
 
 
@@ -218,6 +224,78 @@ def _print_duties(
     console.print(table)
     drafting = sum(d.drafting for d in duties)
     console.print(f"共 {len(duties)} 项任务，其中起草任务 {drafting} 项。")
+
+
+_DRAFTABLE = [k.value for k in DocumentKind if k not in (DocumentKind.COMPARISON, DocumentKind.ATTACHMENT)]
+
+
+def _today(value: str | None) -> dt.date:
+    """The date documents carry: --today for a replay, else the clock (only entrypoints read it)."""
+    if value is None:
+        return dt.datetime.now(SHANGHAI).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"日期格式应为 YYYY-MM-DD：{value}", param_hint="--today") from None
+
+
+@app.command()
+def draft(
+    duty_id: Annotated[str | None, typer.Argument(help="任务编号；与 --all 二选一")] = None,
+    all_duties: Annotated[bool, typer.Option("--all", help="已审定任务清单中的全部起草任务")] = False,
+    kinds: Annotated[
+        list[str] | None, typer.Option("--kind", help=f"文种，可多次指定：{'、'.join(_DRAFTABLE)}")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="输出目录（每个任务一个子目录）")] = Path("drafts"),
+    today: Annotated[str | None, typer.Option("--today", help="成文日期 YYYY-MM-DD，缺省为今天")] = None,
+) -> None:
+    """生成任务的公文（征求意见稿、起草说明、征求意见函等），无需数据库。"""
+    if (duty_id is None) == (not all_duties):
+        raise typer.BadParameter("请给出一个任务编号，或使用 --all", param_hint="DUTY_ID")
+    unknown = sorted(set(kinds or ()) - set(_DRAFTABLE))
+    if unknown:
+        raise typer.BadParameter(f"未知文种：{'、'.join(unknown)}", param_hint="--kind")
+    with _exit_codes():
+        rules, templates = _rules(), load_templates(_State.settings)
+        catalogues = rules.catalogues()
+        ids = [d.id for c in catalogues for d in c.duties] if all_duties else [str(duty_id)]
+        selected = tuple(DocumentKind(k) for k in (kinds or _DRAFTABLE))
+        documents = draft_documents(
+            ids,
+            catalogues=catalogues,
+            registry=rules.registry,
+            calendar=rules.calendar,
+            wording=templates.wording,
+            render=templates.renderer.render,
+            today=_today(today),
+            kinds=selected,
+        )
+        for document in documents:
+            write_atomic(out_dir.resolve() / document.duty_id / document.filename, document.data)
+        out.print(f"已生成 {len(documents)} 份公文（{len(ids)} 项任务），保存在 {out_dir.resolve()}")
+
+
+@app.command()
+def compare(
+    old: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="原稿 .docx")],
+    new: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="修改稿 .docx")],
+    output: Annotated[Path, typer.Option("--out", help="修改对照表 .docx")],
+    title: Annotated[str | None, typer.Option("--title", help="文件标题，缺省取修改稿首段")] = None,
+) -> None:
+    """比较两稿，逐条生成修改对照表。"""
+    with _exit_codes():
+        templates = load_templates(_State.settings)
+        data, warnings = compare_drafts(
+            (old.read_bytes(), old.name),
+            (new.read_bytes(), new.name),
+            wording=templates.wording,
+            render=templates.renderer.render,
+            title=title,
+        )
+        for warning in warnings:
+            err.print(f"[yellow]注意：[/]{warning}")
+        write_atomic(output.resolve(), data)
+        out.print(f"已生成修改对照表：{output.resolve()}")
 
 
 def _deadline(duty: DutySpec) -> str:

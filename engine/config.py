@@ -8,21 +8,29 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-def bundled_rules_dir() -> Path:
-    """Find the default rules: the checkout's rules/ beside the package, else the copy shipped inside it.
+def _bundled(package: str, checkout: str) -> Path:
+    """Find default data: the checkout's folder beside the package, else the copy shipped inside it.
 
-    An editable install (`make run`, `make test`) reads and writes the repository's own rules/, which people
-    review in git; an installed wheel reads the copy packaged as `engine.bundled_rules`.
+    An editable install (`make run`, `make test`) reads and writes the repository's own folder, which people
+    review in git; an installed wheel reads the copy packaged as `package`.
     """
-    checkout = Path(__file__).resolve().parent.parent / "rules"
-    if (checkout / "departments.toml").is_file():
-        return checkout
-    # rules/ has no __init__.py, so the packaged copy is a namespace package: ask for its folder.
-    spec = importlib.util.find_spec("engine.bundled_rules")
+    folder = Path(__file__).resolve().parent.parent / checkout
+    if folder.is_dir():
+        return folder
+    # The packaged copies have no __init__.py, so they are namespace packages: ask for their folder.
+    spec = importlib.util.find_spec(package)
     locations = list(spec.submodule_search_locations or []) if spec else []
     if not locations:
-        raise RuntimeError("the packaged default rules (engine.bundled_rules) are missing from this install")
+        raise RuntimeError(f"the packaged defaults ({package}) are missing from this install")
     return Path(locations[0])
+
+
+def bundled_rules_dir() -> Path:
+    return _bundled("engine.bundled_rules", "rules")
+
+
+def bundled_templates_dir() -> Path:
+    return _bundled("engine.bundled_templates", "documents/templates")
 
 
 class Settings(BaseSettings):
@@ -32,6 +40,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     rules_dir: Path | None = None
+    templates_dir: Path | None = None
     demo_contacts: bool = False
 
     def resolved(self) -> Settings:
@@ -40,9 +49,14 @@ class Settings(BaseSettings):
             update={
                 "data_dir": self.data_dir.expanduser().resolve(),
                 "rules_dir": (self.rules_dir or bundled_rules_dir()).expanduser().resolve(),
+                "templates_dir": (self.templates_dir or bundled_templates_dir()).expanduser().resolve(),
             }
         )
 
     @property
     def rules(self) -> Path:
         return self.rules_dir or bundled_rules_dir()
+
+    @property
+    def templates(self) -> Path:
+        return self.templates_dir or bundled_templates_dir()

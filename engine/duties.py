@@ -48,10 +48,12 @@ class DutySpec:
 
 @dataclass(frozen=True)
 class Coordinator:
-    """The office that watches every duty: a department key and the office's name."""
+    """The office that watches every duty (a department key and the office's name), and the legal office
+    that reviews the duties' drafts (a department key)."""
 
     department: str | None
     office: str | None
+    reviewer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,9 +143,17 @@ def find_coordinator(notice: Notice, registry: Registry) -> Coordinator:
                 place = notice.jurisdiction
                 if place and not office.startswith(place):
                     office = place + office
-                return Coordinator(dept.key if dept else None, office)
+                return Coordinator(dept.key if dept else None, office, find_reviewer(notice, registry))
     issuer = registry.resolve(notice.issuer) if notice.issuer else None
-    return Coordinator(issuer.key if issuer else None, notice.issuer)
+    return Coordinator(issuer.key if issuer else None, notice.issuer, find_reviewer(notice, registry))
+
+
+def find_reviewer(notice: Notice, registry: Registry) -> str | None:
+    """Find the legal office that reviews drafts: 法制办 until the 2018 reform folded it into 司法局."""
+    year = (notice.date or notice.published or dt.date.max).year
+    names = ("市法制办", "市司法局") if year < 2019 else ("市司法局", "市法制办")
+    found = next((d for d in map(registry.resolve, names) if d is not None), None)
+    return found.key if found else None
 
 
 def _segments(text: str, tags: list[Tag]) -> list[tuple[str, Tag | None]]:

@@ -1,13 +1,25 @@
 """Banfa's use cases, one function each; entrypoints call these and nothing below them.
 
 Services take their ports as keyword-only arguments and return small frozen values. This first set covers
-intake; the workflow services join when the database does.
+intake and documents; the workflow services join when the database does.
 """
 
 from __future__ import annotations
 
-from engine.departments import Registry
-from engine.duties import Intake, extract
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.departments import Department, Registry
+from engine.drafting.compose import Drafting, Parties, Policy, Wording, compose_comparison, compose_duty
+from engine.drafting.content import Content
+from engine.drafting.history import EMPTY, History
+from engine.drafting.reading import read_draft
+from engine.drafting.text import DraftText
+from engine.drafting.versions import DocumentKind
+from engine.duties import Catalogue, DutySpec, Intake, extract
+from engine.errors import DutyNotFound, UnknownDepartment
 from engine.notice import parse
 from engine.workdays import WorkCalendar
 
@@ -16,3 +28,110 @@ def intake(text: str, *, registry: Registry, calendar: WorkCalendar, source: str
     """Read a notice's text and find its duties; raise NoticeParseError when it is not a notice."""
     notice = parse(text, registry=registry, source=source)
     return extract(notice, registry=registry, calendar=calendar)
+
+
+# --- documents ------------------------------------------------------------------------------------------------
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class DraftedDocument:
+    """A rendered document and the file name people see: 征求意见稿.docx, 征求意见函-市贸工局.docx."""
+
+    duty_id: str
+    content: Content
+    data: bytes
+    filename: str
+
+
+def find_duty(catalogues: Iterable[Catalogue], duty_id: str) -> tuple[Catalogue, DutySpec]:
+    """Find a duty in the committed catalogues; raise DutyNotFound."""
+    for catalogue in catalogues:
+        for duty in catalogue.duties:
+            if duty.id == duty_id:
+                return catalogue, duty
+    raise DutyNotFound(duty_id)
+
+
+def drafting_for(
+    catalogue: Catalogue,
+    duty: DutySpec,
+    *,
+    registry: Registry,
+    calendar: WorkCalendar,
+    today: dt.date,
+    history: History = EMPTY,
+    policy: Policy = DEFAULT_POLICY,
+) -> Drafting:
+    """Gather what compose needs for one duty: its departments, dates and history."""
+
+    def departments(keys: Iterable[str]) -> tuple[Department, ...]:
+        return tuple(registry.get(k) for k in keys)
+
+    if duty.lead is None:
+        raise UnknownDepartment(duty.lead_as_written or duty.id)
+    reviewer = registry.get(catalogue.coordinator.reviewer) if catalogue.coordinator.reviewer else None
+    parties = Parties(
+        registry.get(duty.lead),
+        departments(duty.co_departments),
+        departments(duty.consultees),
+        reviewer,
+        catalogue.coordinator.office,
+    )
+    due = calendar.add_workdays(today, policy.reply_workdays)
+    return Drafting(duty, catalogue.notice, parties, today, due, history, policy)
+
+
+def draft_documents(
+    duty_ids: Iterable[str],
+    *,
+    catalogues: list[Catalogue],
+    registry: Registry,
+    calendar: WorkCalendar,
+    wording: Wording,
+    render: Callable[[Content], bytes],
+    today: dt.date,
+    kinds: tuple[DocumentKind, ...],
+) -> list[DraftedDocument]:
+    """Compose and render the documents of duties from an empty history (no database needed)."""
+    out: list[DraftedDocument] = []
+    for duty_id in duty_ids:
+        catalogue, duty = find_duty(catalogues, duty_id)
+        drafting = drafting_for(catalogue, duty, registry=registry, calendar=calendar, today=today)
+        for content in compose_duty(drafting, wording, kinds):
+            out.append(DraftedDocument(duty.id, content, render(content), _filename(content, registry)))
+    return out
+
+
+def _filename(content: Content, registry: Registry) -> str:
+    suffix = f"-{registry.get(content.variant).display}" if content.variant else ""
+    return f"{content.kind.label}{suffix}.docx"
+
+
+def compare_drafts(
+    old: tuple[bytes, str],
+    new: tuple[bytes, str],
+    *,
+    wording: Wording,
+    render: Callable[[Content], bytes],
+    title: str | None = None,
+) -> tuple[bytes, tuple[str, ...]]:
+    """Read two uploaded versions of a draft and render their 修改对照表; return it and any reading warnings."""
+    before, after = read_draft(*old), read_draft(*new)
+    name = title or _draft_title(after) or _draft_title(before) or Path(new[1]).stem
+    content = compose_comparison(name, before, after, wording)
+    return render(content), before.warnings + after.warnings
+
+
+def _draft_title(text: DraftText) -> str | None:
+    """The title of a draft: its first paragraph, unless that is a 版头 or a （征求意见稿） line."""
+    for paragraph in text.paragraphs[:4]:
+        if (
+            not paragraph.startswith(("（", "("))
+            and not paragraph.endswith("文件")
+            and "条" not in paragraph[:6]
+        ):
+            return paragraph
+    return None

@@ -23,6 +23,7 @@ LINE = Twips(578)  # 28.9 pt: 22 lines in the 225 mm text block
 FANGSONG, HEITI, KAITI, XBS, SONGTI = "仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体"
 LATIN = "Times New Roman"
 CHAR = 320  # one character of 3号 (16 pt) in twentieths of a point
+CONDENSE = -5  # twentieths of a point: 28 characters of 15.75 pt fill 441 pt of the 442.2 pt (156 mm) line
 
 # name: (base, east-asian font, size pt, alignment, first-line indent in characters, bold)
 PARAGRAPH_STYLES = {
@@ -75,6 +76,9 @@ def defaults(document: docx.document.Document) -> None:
     normal.paragraph_format.space_before = normal.paragraph_format.space_after = Pt(0)
     normal.font.size = Pt(16)
     set_fonts(normal.element, FANGSONG)
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(CONDENSE))
+    normal.element.get_or_add_rPr().append(spacing)
 
 
 def paragraph_styles(document: docx.document.Document) -> None:
@@ -127,9 +131,11 @@ def page(document: docx.document.Document) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    grid.set(qn("w:type"), "linesAndChars")
+    # A line grid only: 22 lines of 28.9 pt. The 28 characters a line come from the body font's character
+    # spacing (CONDENSE below), because LibreOffice draws a 3号 character that is wider than a character-grid
+    # cell across two cells, leaving 14 characters a line; Word, WPS and LibreOffice all honour the spacing.
+    grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), "578")
-    grid.set(qn("w:charSpace"), "-847")  # 16 pt + (-847/4096) pt = 156 mm / 28 characters
     document.settings.odd_and_even_pages_header_footer = True
     footer(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)
     footer(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)

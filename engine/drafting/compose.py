@@ -216,7 +216,7 @@ def adoption_table(drafting: Drafting) -> Table:
         rows.append(("【尚无反馈】", "", "【征求意见结束后由系统据实填写】", "", ""))
     numbered = tuple((str(i), *row) for i, row in enumerate(rows, 1))
     return Table(
-        ("序号", "提出单位", "条款", "意见建议", "处理情况", "理由"), (12, 28, 20, 46, 20, 30), numbered
+        ("序号", "提出单位", "条款", "意见建议", "处理情况", "理由"), (12, 26, 18, 46, 24, 30), numbered
     )
 
 
@@ -231,7 +231,7 @@ def _colophon(drafting: Drafting) -> Colophon:
     copied = publication.copied if publication and publication.copied else tuple(d.name for d in parties.co)
     if parties.coordinator_office and parties.coordinator_office not in copied:
         copied = (*copied, parties.coordinator_office)
-    printed = publication.published if publication else drafting.today
+    printed = publication.published if publication else None
     return Colophon(copied, f"{parties.lead.name}办公室", printed)
 
 

@@ -76,11 +76,11 @@ class Letterhead:
 
 @dataclass(frozen=True)
 class Colophon:
-    """The 版记 on the last page: 抄送, then 印发机关 and 印发日期, between rules."""
+    """The 版记 on the last page: 抄送, then 印发机关 and 印发日期 (a placeholder until published), between rules."""
 
     copied: tuple[str, ...]
     printer: str
-    printed: dt.date
+    printed: dt.date | None
 
 
 Block = Paragraph | Table | Letterhead | Colophon
