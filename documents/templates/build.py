@@ -172,7 +172,7 @@ def core(document: docx.document.Document) -> None:
     props = document.core_properties
     props.author = props.last_modified_by = "Banfa"
     props.title = "Banfa"
-    props.created = props.modified = dt.datetime(2007, 1, 1)
+    props.created = props.modified = dt.datetime(2007, 1, 1, tzinfo=dt.UTC)
     props.revision = 1
 
 
