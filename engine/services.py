@@ -17,9 +17,9 @@ from engine.drafting.content import Content
 from engine.drafting.history import EMPTY, History
 from engine.drafting.reading import read_draft
 from engine.drafting.text import DraftText
-from engine.drafting.versions import DocumentKind
+from engine.drafting.versions import DocumentKind, DocumentStore, DocumentVersion, Origin
 from engine.duties import Catalogue, DutySpec, Intake, extract
-from engine.errors import DutyNotFound, UnknownDepartment
+from engine.errors import DutyNotFound, UnknownDepartment, UploadRejected
 from engine.notice import parse
 from engine.workdays import WorkCalendar
 
@@ -135,3 +135,63 @@ def _draft_title(text: DraftText) -> str | None:
         ):
             return paragraph
     return None
+
+
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+
+
+def keep_draft(
+    data: bytes,
+    filename: str,
+    *,
+    duty_id: str,
+    author: str,
+    now: dt.datetime,
+    store: DocumentStore,
+    kind: DocumentKind = DocumentKind.DRAFT,
+) -> DocumentVersion:
+    """Validate an officer's revised draft and keep it as the next version; a refused file changes nothing.
+
+    Only a faithful .docx is kept (engine.drafting.reading says why not); reading warnings, such as tracked
+    changes read as accepted, are recorded on the version.
+    """
+    text = read_draft(data, filename)
+    return store.put(
+        duty_id=duty_id,
+        kind=kind,
+        data=data,
+        filename=filename,
+        author=author,
+        now=now,
+        origin=Origin.UPLOADED,
+        warnings=text.warnings,
+    )
+
+
+def keep_attachment(
+    data: bytes,
+    filename: str,
+    *,
+    duty_id: str,
+    author: str,
+    now: dt.datetime,
+    store: DocumentStore,
+    variant: str = "",
+    media_type: str = "application/octet-stream",
+) -> DocumentVersion:
+    """Keep whatever an opinion carries (a scanned PDF with a seal, a spreadsheet) as it is, under a size cap."""
+    if not data:
+        raise UploadRejected(filename, "文件为空，请重新上传")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise UploadRejected(filename, f"附件过大（上限 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB）")
+    return store.put(
+        duty_id=duty_id,
+        kind=DocumentKind.ATTACHMENT,
+        data=data,
+        filename=filename,
+        author=author,
+        now=now,
+        variant=variant,
+        origin=Origin.UPLOADED,
+        media_type=media_type,
+    )
