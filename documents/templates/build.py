@@ -36,7 +36,7 @@ PARAGRAPH_STYLES = {
     "Banfa Recipient": (FANGSONG, 16, WD_ALIGN_PARAGRAPH.LEFT, 0),
     "Banfa Signature": (FANGSONG, 16, WD_ALIGN_PARAGRAPH.RIGHT, 0),
     "Banfa Table Text": (FANGSONG, 14, WD_ALIGN_PARAGRAPH.LEFT, 0),
-    "Banfa Table Header": (HEITI, 14, WD_ALIGN_PARAGRAPH.CENTER, 0),
+    "Banfa Table Header": (FANGSONG, 14, WD_ALIGN_PARAGRAPH.CENTER, 0),
     "Banfa Colophon": (FANGSONG, 14, WD_ALIGN_PARAGRAPH.LEFT, 0),
     "Banfa Letterhead": (XBS, 42, WD_ALIGN_PARAGRAPH.CENTER, 0),
     "Banfa Doc Number": (FANGSONG, 16, WD_ALIGN_PARAGRAPH.CENTER, 0),
@@ -99,6 +99,7 @@ def paragraph_styles(document: docx.document.Document) -> None:
     document.styles["Banfa Title"].paragraph_format.line_spacing = Twips(700)
     document.styles["Banfa Subtitle"].paragraph_format.space_after = LINE
     document.styles["Banfa Signature"].paragraph_format.right_indent = Twips(CHAR * 4)
+    document.styles["Banfa Table Header"].font.bold = True  # table cells stay 仿宋 (4号); the header is bold
     colophon = document.styles["Banfa Colophon"].paragraph_format
     colophon.left_indent = colophon.right_indent = Twips(280)
     letterhead = document.styles["Banfa Letterhead"]

@@ -26,7 +26,7 @@ class Style(StrEnum):
     RECIPIENT = "Banfa Recipient"  # 主送机关: 3号 仿宋, no indent
     SIGNATURE = "Banfa Signature"  # 发文机关署名 and 成文日期: 3号 仿宋, right
     TABLE_TEXT = "Banfa Table Text"  # 4号 仿宋
-    TABLE_HEADER = "Banfa Table Header"  # 4号 黑体, centred
+    TABLE_HEADER = "Banfa Table Header"  # 4号 仿宋, bold, centred
     COLOPHON = "Banfa Colophon"  # 版记: 4号 仿宋
     LETTERHEAD = "Banfa Letterhead"  # 发文机关标志: red 小标宋, centred
     DOC_NUMBER = "Banfa Doc Number"  # 发文字号: 3号 仿宋, centred
