@@ -30,6 +30,7 @@ from engine.drafting.markup import Expansions, parse_markup
 from engine.drafting.text import DraftText
 from engine.drafting.versions import DocumentKind
 from engine.duties import DutySpec, NoticeInfo
+from engine.normative import Track
 
 
 class Wording(Protocol):
@@ -139,15 +140,13 @@ def context(drafting: Drafting, *, variant: str = "") -> dict[str, Any]:
 def _proposed_effective(duty: DutySpec, today: dt.date) -> dt.date:
     """Propose the day after the deadline (2007-12-31 → 2008-01-01); a 规章 takes effect 30 days after."""
     base = duty.deadline or today
-    return base + dt.timedelta(days=30 if duty.track.value == "规章" else 1)
+    return base + dt.timedelta(days=30 if duty.track is Track.RULE else 1)
 
 
 def _contact(lead: Department) -> dict[str, str]:
+    """The lead's 承办人, as far as the registry knows them; the wording marks what is missing."""
     person = lead.contact(Role.OFFICER)
-    return {
-        "name": person.name if person and person.name else "【联系人】",
-        "email": person.email if person and person.email else "【电子邮箱】",
-    }
+    return {"name": person.name if person else "", "email": person.email if person else ""}
 
 
 def compose(kind: DocumentKind, drafting: Drafting, wording: Wording, *, variant: str = "") -> Content:
