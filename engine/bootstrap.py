@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from engine.catalogue import load_calendar, load_catalogue, load_registry
 from engine.config import Settings
+from engine.database import default_url, make_engine, migrate
 from engine.departments import Registry
+from engine.drafting.filestore import FileDocumentStore
 from engine.drafting.render import Renderer, renderer
+from engine.drafting.sqlstore import SqlDocumentStore
+from engine.drafting.versions import DocumentStore
 from engine.drafting.wording import JinjaWording, wording
 from engine.duties import Catalogue
+from engine.ports import Dispatcher
+from engine.services.machine import advance
+from engine.services.workflow import Ports
+from engine.store import SqlUnitOfWork
 from engine.workdays import WorkCalendar
 
 
@@ -52,3 +63,53 @@ def load_rules(settings: Settings) -> Rules:
     return Rules(
         directory, load_registry(directory, demo_contacts=settings.demo_contacts), load_calendar(directory)
     )
+
+
+class InProcessDispatcher:
+    """Advance duties by calling the machine-work service directly; never imports Prefect."""
+
+    def __init__(self, ports: Ports) -> None:
+        self.ports = ports
+
+    def advance(self, duty_id: str, now: dt.datetime) -> None:
+        advance(duty_id, now, ports=self.ports)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """The workflow's ports and dispatcher, built from the settings."""
+
+    ports: Ports
+    dispatcher: Dispatcher
+    db_engine: Engine
+
+
+def database_url(settings: Settings) -> str:
+    return (
+        settings.database_url.get_secret_value() if settings.database_url else default_url(settings.data_dir)
+    )
+
+
+def open_workflow(settings: Settings, *, migrate_embedded: bool = True) -> Workflow:
+    """Connect to the database (migrating the embedded default by itself) and build the ports."""
+    url = database_url(settings)
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db_engine = make_engine(url)
+    if migrate_embedded and settings.database_url is None:
+        migrate(db_engine)
+    rules, templates = load_rules(settings), load_templates(settings)
+    store: DocumentStore = (
+        SqlDocumentStore(db_engine)
+        if settings.document_store == "sql"
+        else FileDocumentStore(settings.data_dir / "documents")
+    )
+    ports = Ports(
+        lambda: SqlUnitOfWork(db_engine),
+        store,
+        rules.registry,
+        rules.calendar,
+        templates.wording,
+        templates.renderer.render,
+    )
+    return Workflow(ports, InProcessDispatcher(ports), db_engine)

@@ -100,7 +100,7 @@ _DEPARTMENT_FIELDS = ("lead", "department", "reviewer", "co_departments", "consu
 
 def catalogue_toml(catalogue: Catalogue, registry: Registry) -> str:
     """Render a catalogue as TOML a person can edit: one line per field, department keys annotated with names."""
-    data = _catalogue_data(catalogue)
+    data = catalogue_data(catalogue)
     lines = [_HEADER.format(number=catalogue.notice.number or catalogue.notice.title).rstrip("\n")]
     lines.append(_toml_line("schema_version", data["schema_version"], registry))
     for table in ("notice", "coordinator"):
@@ -130,7 +130,7 @@ def _drop_none(table: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in table.items() if v is not None}
 
 
-def _catalogue_data(c: Catalogue) -> dict[str, Any]:
+def catalogue_data(c: Catalogue) -> dict[str, Any]:
     n = c.notice
     return {
         "schema_version": SCHEMA_VERSION,

@@ -1,7 +1,6 @@
 """The `banfa` command line: thin commands that parse input, call one service and map errors to exit codes.
 
-Exit codes: 0 success (warnings included), 1 another Banfa error (an invalid or existing catalogue, a
-malformed registry), 2 usage, 3 an empty notice, 4 undecodable bytes, 5 a text that is not a notice.
+Exit codes are listed in engine.terminal and the README. The workflow verbs are in engine.cli_workflow.
 """
 
 from __future__ import annotations
@@ -10,11 +9,9 @@ import datetime as dt
 import io
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -27,9 +24,9 @@ from engine.config import Settings
 from engine.contract import intake_json
 from engine.drafting.versions import DocumentKind
 from engine.duties import Catalogue, DutySpec
-from engine.errors import EmptyNotice, EngineError, NotANotice, UndecodableNotice
 from engine.services import compare_drafts, draft_documents
 from engine.services import intake as intake_service
+from engine.terminal import SHANGHAI, State, err, exit_codes, out
 
 app = typer.Typer(
     help="办法 Banfa：部门分工通知的实施办法起草流程引擎。",
@@ -39,25 +36,6 @@ app = typer.Typer(
 )
 catalogue_app = typer.Typer(help="任务清单（rules/notices/*.toml）的检查与查看。", no_args_is_help=True)
 app.add_typer(catalogue_app, name="catalogue")
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-EXIT_CODES: list[tuple[type[EngineError], int]] = [(EmptyNotice, 3), (UndecodableNotice, 4), (NotANotice, 5)]
-
-
-def _console(*, stderr: bool) -> Console:
-    """A console that stays wide enough for Chinese tables when output goes to a file or a pipe."""
-    console = Console(stderr=stderr, highlight=False)
-    if not console.is_terminal:
-        console.width = 160
-    return console
-
-
-out = _console(stderr=False)
-err = _console(stderr=True)
-
-
-class _State:
-    settings: Settings = Settings()
 
 
 @app.callback()
@@ -73,21 +51,11 @@ def main_options(
 ) -> None:
     """Read settings once, at start, and make every path absolute."""
     overrides = {k: v for k, v in {"data_dir": data_dir, "rules_dir": rules_dir}.items() if v is not None}
-    _State.settings = Settings(**overrides).resolved()  # type: ignore[arg-type]
-
-
-@contextmanager
-def _exit_codes() -> Iterator[None]:
-    try:
-        yield
-    except EngineError as exc:
-        err.print(f"[bold red]错误：[/]{exc}")
-        code = next((c for cls, c in EXIT_CODES if isinstance(exc, cls)), 1)
-        raise typer.Exit(code) from None
+    State.settings = Settings(**overrides).resolved()  # type: ignore[arg-type]
 
 
 def _rules() -> Rules:
-    return load_rules(_State.settings)
+    return load_rules(State.settings)
 
 
 def _print_json(data: object) -> None:
@@ -100,7 +68,7 @@ def _print_json(data: object) -> None:
 @app.command()
 def info() -> None:
     """显示当前设置（数据目录、规则目录）。"""
-    settings = _State.settings
+    settings = State.settings
     _print_json(
         {
             "data_dir": str(settings.data_dir),
@@ -121,7 +89,7 @@ def intake(
     output: Annotated[Path | None, typer.Option("--out", help="与 --write 同用：任务清单写到此路径")] = None,
 ) -> None:
     """识别通知中的全部任务，标出哪些是起草任务。"""
-    with _exit_codes():
+    with exit_codes():
         rules = _rules()
         result = intake_service(
             read_notice(file), registry=rules.registry, calendar=rules.calendar, source=str(file)
@@ -159,7 +127,7 @@ def catalogue_check(
     ] = None,
 ) -> None:
     """校验任务清单：部门、编号、期限、文件类型是否有效。"""
-    with _exit_codes():
+    with exit_codes():
         rules = _rules()
         paths = files or rules.catalogue_paths()
         if not paths:
@@ -178,7 +146,7 @@ def catalogue_show(
     notice_id: Annotated[str, typer.Argument(help="通知编号，如 sfb2007-129")],
 ) -> None:
     """显示一份已审定的任务清单。"""
-    with _exit_codes():
+    with exit_codes():
         rules = _rules()
         path = rules.catalogue_path(notice_id)
         if not path.is_file():
@@ -255,8 +223,8 @@ def draft(
     unknown = sorted(set(kinds or ()) - set(_DRAFTABLE))
     if unknown:
         raise typer.BadParameter(f"未知文种：{'、'.join(unknown)}", param_hint="--kind")
-    with _exit_codes():
-        rules, templates = _rules(), load_templates(_State.settings)
+    with exit_codes():
+        rules, templates = _rules(), load_templates(State.settings)
         catalogues = rules.catalogues()
         ids = [d.id for c in catalogues for d in c.duties] if all_duties else [str(duty_id)]
         selected = tuple(DocumentKind(k) for k in (kinds or _DRAFTABLE))
@@ -283,8 +251,8 @@ def compare(
     title: Annotated[str | None, typer.Option("--title", help="文件标题，缺省取修改稿首段")] = None,
 ) -> None:
     """比较两稿，逐条生成修改对照表。"""
-    with _exit_codes():
-        templates = load_templates(_State.settings)
+    with exit_codes():
+        templates = load_templates(State.settings)
         data, warnings = compare_drafts(
             (old.read_bytes(), old.name),
             (new.read_bytes(), new.name),
@@ -313,3 +281,6 @@ def main() -> None:
         if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
             stream.reconfigure(encoding="utf-8")
     app()
+
+
+from engine import cli_workflow  # noqa: E402,F401  (registers the workflow verbs on `app`)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +44,8 @@ class Settings(BaseSettings):
     rules_dir: Path | None = None
     templates_dir: Path | None = None
     demo_contacts: bool = False
+    database_url: SecretStr | None = None  # BANFA_DATABASE_URL; the embedded default is <data dir>/banfa.db
+    document_store: Literal["sql", "file"] = "sql"
 
     def resolved(self) -> Settings:
         """Return a copy with absolute paths, so that nothing later depends on the current folder."""

@@ -19,7 +19,12 @@ in Chinese, because officers read them; entrypoints map each class to an exit co
     ├── TemplateError (ValueError)                   a Word template that lacks a style or part Banfa needs
     ├── UploadRejected (ValueError)                  an uploaded draft that cannot be kept, with the reason
     ├── DocumentNotFound (LookupError)               a document id the store does not hold
-    └── DocumentStoreCorrupt (OSError)               a document manifest that cannot be read back
+    ├── DocumentStoreCorrupt (OSError)               a document manifest that cannot be read back
+    ├── IllegalTransition (ValueError)               an action the duty's state or conditions do not allow
+    ├── Forbidden (PermissionError)                  a role or department that may not act
+    ├── UnknownUser (LookupError)                    a user id no account has
+    ├── ConcurrencyConflict (RuntimeError)           a stale version: someone else changed the duty first
+    └── InvalidInput (ValueError)                    a value a person typed that cannot be used
 
 Foreign errors (tomllib, OSError, UnicodeDecodeError) are translated at the adapter with `raise … from exc`.
 """
@@ -150,3 +155,44 @@ class DocumentStoreCorrupt(EngineError, OSError):
         self.path = path
         self.problem = problem
         super().__init__(f"文档版本清单已损坏：{path}（{problem}）")
+
+
+class IllegalTransition(EngineError, ValueError):
+    """An action the duty's state does not allow, or whose conditions are not met; nothing was changed."""
+
+    def __init__(self, duty_id: str, state: str, action: str, why: str = "") -> None:
+        self.duty_id, self.state, self.action = duty_id, state, action
+        detail = f"：{why}" if why else ""
+        super().__init__(f"任务 {duty_id} 当前状态为“{state}”，不能执行“{action}”{detail}")
+
+
+class Forbidden(EngineError, PermissionError):
+    """A user whose role or department does not allow the action."""
+
+    def __init__(self, user_id: str, action: str, why: str) -> None:
+        self.user_id, self.action = user_id, action
+        super().__init__(f"用户 {user_id} 无权执行“{action}”：{why}")
+
+
+class UnknownUser(EngineError, LookupError):
+    """A user id no account has."""
+
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+        super().__init__(f"没有该用户：{user_id}")
+
+
+class ConcurrencyConflict(EngineError, RuntimeError):
+    """Another action changed the duty first; this one was not applied and may be retried."""
+
+    def __init__(self, duty_id: str) -> None:
+        self.duty_id = duty_id
+        super().__init__(f"任务 {duty_id} 已被他人同时修改，本次操作未生效，请刷新后重试")
+
+
+class InvalidInput(EngineError, ValueError):
+    """A value a person typed that Banfa cannot use (a user name, a role, a date); nothing was changed."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"输入有误：{problem}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from engine.catalogue import load_calendar, load_registry
 from engine.departments import Registry
 from engine.workdays import WorkCalendar
+from tests.support import databases
 from tests.support.paths import ROOT, RULES, SEED, SHARED
 
 
@@ -38,3 +40,16 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_postgresql_database() -> Iterator[None]:
+    """Drop the PostgreSQL database the session made for its tests, if it made one."""
+    yield
+    databases.drop_scratch_database()
+
+
+@pytest.fixture(params=databases.KINDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Name an empty database: a SQLite file, or a fresh PostgreSQL schema when BANFA_TEST_DATABASE_URL is set."""
+    return databases.empty_database_url(request.param, tmp_path)

@@ -8,20 +8,37 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import weakref
 from collections.abc import Callable
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pytest
 
+from engine.database import default_url, make_engine, migrate
 from engine.drafting.filestore import FileDocumentStore
+from engine.drafting.sqlstore import SqlDocumentStore
 from engine.drafting.versions import DocumentKind, DocumentStore, Origin, checksum
 from engine.errors import DocumentNotFound
+from tests.support import databases
 from tests.support.fakes import InMemoryDocumentStore
+
+
+def _sqlite_store(tmp: Path) -> SqlDocumentStore:
+    """Make a store on a new, migrated SQLite file; its connections close when the store is collected."""
+    db_engine = make_engine(default_url(tmp))
+    migrate(db_engine)
+    store = SqlDocumentStore(db_engine)
+    weakref.finalize(store, db_engine.dispose)
+    return store
+
 
 STORES: dict[str, Callable[[Path], DocumentStore]] = {
     "file": lambda tmp: FileDocumentStore(tmp / "documents"),
     "memory": lambda tmp: InMemoryDocumentStore(),
+    "sqlite": _sqlite_store,
+    # The session's PostgreSQL database, emptied; skipped when BANFA_TEST_DATABASE_URL is not set.
+    "postgresql": lambda tmp: SqlDocumentStore(databases.emptied_postgresql_engine()),
 }
 
 DUTY = "sfb2007-129-02-02-1-caizheng"

@@ -1,8 +1,4 @@
-"""Banfa's use cases, one function each; entrypoints call these and nothing below them.
-
-Services take their ports as keyword-only arguments and return small frozen values. This first set covers
-intake and documents; the workflow services join when the database does.
-"""
+"""Compose, render and keep the documents of the drafting procedure."""
 
 from __future__ import annotations
 
@@ -18,20 +14,9 @@ from engine.drafting.history import EMPTY, History
 from engine.drafting.reading import read_draft
 from engine.drafting.text import DraftText
 from engine.drafting.versions import DocumentKind, DocumentStore, DocumentVersion, Origin
-from engine.duties import Catalogue, DutySpec, Intake, extract
+from engine.duties import Catalogue, DutySpec
 from engine.errors import DutyNotFound, UnknownDepartment, UploadRejected
-from engine.notice import parse
 from engine.workdays import WorkCalendar
-
-
-def intake(text: str, *, registry: Registry, calendar: WorkCalendar, source: str = "<text>") -> Intake:
-    """Read a notice's text and find its duties; raise NoticeParseError when it is not a notice."""
-    notice = parse(text, registry=registry, source=source)
-    return extract(notice, registry=registry, calendar=calendar)
-
-
-# --- documents ------------------------------------------------------------------------------------------------
-
 
 DEFAULT_POLICY = Policy()
 
@@ -101,11 +86,11 @@ def draft_documents(
         catalogue, duty = find_duty(catalogues, duty_id)
         drafting = drafting_for(catalogue, duty, registry=registry, calendar=calendar, today=today)
         for content in compose_duty(drafting, wording, kinds):
-            out.append(DraftedDocument(duty.id, content, render(content), _filename(content, registry)))
+            out.append(DraftedDocument(duty.id, content, render(content), filename_for(content, registry)))
     return out
 
 
-def _filename(content: Content, registry: Registry) -> str:
+def filename_for(content: Content, registry: Registry) -> str:
     suffix = f"-{registry.get(content.variant).display}" if content.variant else ""
     return f"{content.kind.label}{suffix}.docx"
 

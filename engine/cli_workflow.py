@@ -1,0 +1,500 @@
+"""The workflow verbs of `banfa`: one command per service, each taking --as USER and --now.
+
+Registered on the app of engine.cli. `banfa status` and `banfa show` read only; they never import Prefect.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.table import Table
+
+from engine.bootstrap import Workflow, open_workflow
+from engine.cli import app
+from engine.consultation import OpinionInput
+from engine.database import migrate
+from engine.drafting.history import Decision, Legality
+from engine.errors import InvalidInput
+from engine.services import workflow as wf
+from engine.services.notices import add_user, ingest_notice
+from engine.services.views import status, timeline
+from engine.terminal import SHANGHAI, State, exit_codes, out, parse_date, parse_now
+
+_E = TypeVar("_E", Decision, Legality)
+db_app = typer.Typer(help="数据库维护。", no_args_is_help=True)
+user_app = typer.Typer(help="用户账号。", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+As = Annotated[str, typer.Option("--as", help="操作人（用户名）", envvar="BANFA_USER")]
+Now = Annotated[
+    str | None, typer.Option("--now", help="操作时间，ISO 8601；不带时区视为北京时间；缺省为现在")
+]
+DutyArg = Annotated[str, typer.Argument(help="任务编号")]
+
+
+def _workflow() -> Workflow:
+    return open_workflow(State.settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """把数据库迁移到最新结构（内置 SQLite 会自动执行）。"""
+    with exit_codes():
+        workflow = open_workflow(State.settings, migrate_embedded=False)
+        migrate(workflow.db_engine)
+        out.print("数据库已是最新结构。")
+
+
+@user_app.command("add")
+def user_add(
+    user_id: Annotated[str, typer.Argument(help="用户名（小写字母、数字）")],
+    name: Annotated[str, typer.Option("--name", help="姓名")],
+    dept: Annotated[str, typer.Option("--dept", help="部门代码或名称")],
+    roles: Annotated[
+        list[str], typer.Option("--role", help="officer、consultee、reviewer、coordinator、admin")
+    ],
+    email: Annotated[str, typer.Option("--email")] = "",
+) -> None:
+    """创建或更新用户账号。"""
+    with exit_codes():
+        user = add_user(user_id, name, dept, tuple(roles), ports=_workflow().ports, email=email)
+        out.print(
+            f"已保存用户 {user.id}（{user.name}，{user.department}，{'、'.join(r.label for r in user.roles)}）"
+        )
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """列出用户账号。"""
+    with exit_codes():
+        ports = _workflow().ports
+        with ports.uow() as uow:
+            users = uow.users.list()
+        table = Table("用户名", "姓名", "部门", "角色")
+        for u in users:
+            table.add_row(
+                u.id, u.name, ports.registry.get(u.department).display, "、".join(r.label for r in u.roles)
+            )
+        out.print(table)
+
+
+@app.command()
+def ingest(
+    actor: As,
+    notices: Annotated[list[str] | None, typer.Argument(help="通知编号；缺省为全部已审定的任务清单")] = None,
+    now: Now = None,
+) -> None:
+    """把已审定的任务清单导入数据库（再次导入即核对变更，不会静默覆盖）。"""
+    with exit_codes():
+        workflow = _workflow()
+        from engine.bootstrap import load_rules
+
+        catalogues = load_rules(State.settings).catalogues()
+        chosen = [c for c in catalogues if not notices or c.notice.id in notices]
+        if notices and len(chosen) != len(set(notices)):
+            raise InvalidInput(
+                f"没有这些通知的任务清单：{'、'.join(set(notices) - {c.notice.id for c in chosen})}"
+            )
+        for catalogue in chosen:
+            r = ingest_notice(catalogue, actor=actor, now=parse_now(now), ports=workflow.ports)
+            out.print(
+                f"{r.notice_id}：新增 {len(r.added)}，调整牵头 {len(r.reassigned)}，变更 {len(r.amended)}，"
+                f"撤回 {len(r.withdrawn)}"
+            )
+
+
+@app.command()
+def start(
+    actor: As,
+    duty: Annotated[str | None, typer.Argument(help="任务编号；与 --all 二选一")] = None,
+    all_duties: Annotated[bool, typer.Option("--all", help="全部未启动的任务")] = False,
+    now: Now = None,
+) -> None:
+    """启动任务的起草流程。"""
+    if (duty is None) == (not all_duties):
+        raise typer.BadParameter("请给出一个任务编号，或使用 --all", param_hint="DUTY")
+    with exit_codes():
+        workflow, moment = _workflow(), parse_now(now)
+        with workflow.ports.uow() as uow:
+            ids = (
+                [d.id for d in uow.duties.list() if d.state.value == "未启动"] if all_duties else [str(duty)]
+            )
+        for duty_id in ids:
+            o = wf.start_duty(
+                duty_id, actor=actor, now=moment, ports=workflow.ports, dispatcher=workflow.dispatcher
+            )
+            out.print(f"{o.duty_id}：{o.state.value}")
+
+
+def _simple(name: str, service_doc: str) -> None:
+    """Register a verb that takes only a duty, --as and --now."""
+    services = {
+        "consult": wf.open_consultation,
+        "close": wf.close_consultation,
+        "submit": wf.submit_for_review,
+    }
+
+    def command(duty: DutyArg, actor: As, now: Now = None) -> None:
+        with exit_codes():
+            workflow = _workflow()
+            o = services[name](
+                duty, actor=actor, now=parse_now(now), ports=workflow.ports, dispatcher=workflow.dispatcher
+            )
+            out.print(f"{o.duty_id}：{o.state.value}")
+
+    command.__doc__ = service_doc
+    app.command(name)(command)
+
+
+_simple("consult", "发出征求意见函，开始征求意见。")
+_simple("close", "结束征求意见（期限届满前须各单位均已答复）。")
+_simple("submit", "报送合法性审核（所有意见须已处理）。")
+
+
+@app.command()
+def tick(now: Now = None) -> None:
+    """结束所有已到期的征求意见（调度器每日执行）。"""
+    with exit_codes():
+        workflow = _workflow()
+        closed = wf.close_due_consultations(
+            parse_now(now), ports=workflow.ports, dispatcher=workflow.dispatcher
+        )
+        out.print(f"结束征求意见 {len(closed)} 项：{'、'.join(closed) or '无'}")
+
+
+@app.command()
+def upload(
+    duty: DutyArg,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    actor: As,
+    now: Now = None,
+) -> None:
+    """上传修改稿（.docx），成为新的版本。"""
+    with exit_codes():
+        workflow = _workflow()
+        wf.upload_draft(
+            duty,
+            file.read_bytes(),
+            file.name,
+            actor=actor,
+            now=parse_now(now),
+            ports=workflow.ports,
+            dispatcher=workflow.dispatcher,
+        )
+        out.print(f"{duty}：已保存修改稿 {file.name}")
+
+
+@app.command()
+def opinion(
+    duty: DutyArg,
+    actor: As,
+    dept: Annotated[str | None, typer.Option("--dept", help="答复单位（管理员代录时指定）")] = None,
+    none: Annotated[bool, typer.Option("--none", help="无意见")] = False,
+    file: Annotated[
+        Path | None, typer.Option("--file", exists=True, dir_okay=False, help="意见文件 opinions.toml")
+    ] = None,
+    now: Now = None,
+) -> None:
+    """答复征求意见：--none 为无意见，--file 为逐条意见（[[opinion]] clause、text、attachments）。"""
+    if none == (file is not None):
+        raise typer.BadParameter("请使用 --none 或 --file 之一", param_hint="--none/--file")
+    with exit_codes():
+        opinions = _opinions(file) if file else ()
+        workflow = _workflow()
+        department = workflow.ports.registry.lookup(dept).key if dept else None
+        wf.record_opinion(
+            duty, opinions, actor=actor, now=parse_now(now), ports=workflow.ports, department=department
+        )
+        out.print(f"{duty}：已记录{'无意见' if not opinions else f' {len(opinions)} 条意见'}")
+
+
+def _opinions(path: Path) -> tuple[OpinionInput, ...]:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+        items = data["opinion"]
+        opinions = tuple(
+            OpinionInput(str(o["clause"]), str(o["text"]), tuple(o.get("attachments", []))) for o in items
+        )
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"意见文件应为 TOML，含 [[opinion]] 的 clause 和 text：{path}（{exc}）") from exc
+    if not opinions or any(not o.text.strip() for o in opinions):
+        raise InvalidInput(f"意见文件没有意见内容：{path}")
+    return opinions
+
+
+@app.command()
+def decide(
+    duty: DutyArg,
+    opinion_id: Annotated[str, typer.Argument(help="意见编号")],
+    actor: As,
+    decision: Annotated[str, typer.Option("--decision", help="采纳、部分采纳或不予采纳")],
+    reason: Annotated[str, typer.Option("--reason", help="理由")] = "",
+    now: Now = None,
+) -> None:
+    """对一条意见作出处理。"""
+    with exit_codes():
+        choice = _enum(Decision, decision, "--decision")
+        wf.decide_opinion(
+            duty, opinion_id, choice, reason, actor=actor, now=parse_now(now), ports=_workflow().ports
+        )
+        out.print(f"{opinion_id}：{choice.value}")
+
+
+def _enum(kind: type[_E], value: str, hint: str) -> _E:
+    try:
+        return kind(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"应为 {'、'.join(v.value for v in kind)} 之一：{value}", param_hint=hint
+        ) from None
+
+
+@app.command()
+def review(
+    duty: DutyArg,
+    actor: As,
+    outcome: Annotated[str, typer.Option("--outcome", help="合法、应当予以修改或不合法")],
+    opinion_file: Annotated[
+        Path | None, typer.Option("--opinion", exists=True, dir_okay=False, help="审核意见文本文件")
+    ] = None,
+    now: Now = None,
+) -> None:
+    """记录合法性审核意见。"""
+    with exit_codes():
+        result = _enum(Legality, outcome, "--outcome")
+        text = opinion_file.read_text("utf-8").strip() if opinion_file else ""
+        workflow = _workflow()
+        o = wf.record_review(
+            duty,
+            result,
+            text,
+            actor=actor,
+            now=parse_now(now),
+            ports=workflow.ports,
+            dispatcher=workflow.dispatcher,
+        )
+        out.print(f"{o.duty_id}：{o.state.value}")
+
+
+@app.command()
+def deliberate(
+    duty: DutyArg,
+    actor: As,
+    approve: Annotated[bool, typer.Option("--approve/--return", help="集体审议通过或退回修改")] = True,
+    reason: Annotated[str, typer.Option("--reason")] = "",
+    now: Now = None,
+) -> None:
+    """记录集体审议结果。"""
+    with exit_codes():
+        workflow = _workflow()
+        o = wf.deliberate(
+            duty,
+            approve,
+            reason,
+            actor=actor,
+            now=parse_now(now),
+            ports=workflow.ports,
+            dispatcher=workflow.dispatcher,
+        )
+        out.print(f"{o.duty_id}：{o.state.value}")
+
+
+@app.command()
+def publish(
+    duty: DutyArg,
+    actor: As,
+    number: Annotated[str, typer.Option("--number", help="文号，如 深贸工〔2007〕12号")],
+    date: Annotated[str, typer.Option("--date", help="发布日期 YYYY-MM-DD")],
+    effective: Annotated[str, typer.Option("--effective", help="施行日期 YYYY-MM-DD")],
+    now: Now = None,
+) -> None:
+    """发布（编文号、签发）。"""
+    with exit_codes():
+        workflow = _workflow()
+        o = wf.publish(
+            duty,
+            number,
+            parse_date(date, "--date"),
+            parse_date(effective, "--effective"),
+            actor=actor,
+            now=parse_now(now),
+            ports=workflow.ports,
+            dispatcher=workflow.dispatcher,
+        )
+        out.print(f"{o.duty_id}：{o.state.value}")
+
+
+@app.command()
+def forward(
+    duty: DutyArg, actor: As, reason: Annotated[str, typer.Option("--reason")] = "", now: Now = None
+) -> None:
+    """法规草案报送立法程序。"""
+    with exit_codes():
+        workflow = _workflow()
+        o = wf.forward(
+            duty,
+            reason,
+            actor=actor,
+            now=parse_now(now),
+            ports=workflow.ports,
+            dispatcher=workflow.dispatcher,
+        )
+        out.print(f"{o.duty_id}：{o.state.value}")
+
+
+@app.command("file")
+def file_command(
+    duty: DutyArg, actor: As, date: Annotated[str, typer.Option("--date", help="备案日期")], now: Now = None
+) -> None:
+    """备案。"""
+    with exit_codes():
+        workflow = _workflow()
+        o = wf.file_duty(
+            duty,
+            parse_date(date, "--date"),
+            actor=actor,
+            now=parse_now(now),
+            ports=workflow.ports,
+            dispatcher=workflow.dispatcher,
+        )
+        out.print(f"{o.duty_id}：{o.state.value}")
+
+
+@app.command()
+def extend(
+    duty: DutyArg,
+    actor: As,
+    to: Annotated[str, typer.Option("--to", help="新的期限 YYYY-MM-DD")],
+    reason: Annotated[str, typer.Option("--reason")],
+    now: Now = None,
+) -> None:
+    """延期（记录批准人和理由）。"""
+    with exit_codes():
+        o = wf.extend_deadline(
+            duty, parse_date(to, "--to"), reason, actor=actor, now=parse_now(now), ports=_workflow().ports
+        )
+        out.print(f"{o.duty_id}：期限已延至 {to}")
+
+
+@app.command()
+def reassign(
+    duty: DutyArg,
+    actor: As,
+    to: Annotated[str, typer.Option("--to", help="新的牵头部门")],
+    reason: Annotated[str, typer.Option("--reason")],
+    officer: Annotated[str, typer.Option("--officer")] = "",
+    now: Now = None,
+) -> None:
+    """调整牵头部门。"""
+    with exit_codes():
+        wf.reassign(
+            duty, to, reason, actor=actor, now=parse_now(now), ports=_workflow().ports, officer=officer
+        )
+        out.print(f"{duty}：牵头部门已调整为 {to}")
+
+
+@app.command()
+def withdraw(
+    duty: DutyArg, actor: As, reason: Annotated[str, typer.Option("--reason")], now: Now = None
+) -> None:
+    """撤回任务。"""
+    with exit_codes():
+        o = wf.withdraw(duty, reason, actor=actor, now=parse_now(now), ports=_workflow().ports)
+        out.print(f"{o.duty_id}：{o.state.value}")
+
+
+@app.command("status")
+def status_command(
+    notice: Annotated[str | None, typer.Option("--notice", help="只看一个通知")] = None,
+    today: Annotated[str | None, typer.Option("--today", help="以该日为今天 YYYY-MM-DD")] = None,
+) -> None:
+    """全部任务对照节点的进度表（有风险的标黄，已逾期的标红）。"""
+    with exit_codes():
+        day = parse_date(today, "--today") if today else parse_now(None).date()
+        rows = status(day, ports=_workflow().ports, notice_id=notice)
+        table = Table(
+            "位置",
+            "任务",
+            "牵头部门",
+            "状态",
+            "下一节点",
+            "节点日期",
+            "剩余工作日",
+            title=f"任务进度（{day}）",
+        )
+        for r in rows:
+            style = "red" if r.overdue else "yellow" if r.at_risk else None
+            mark = "（逾期）" if r.overdue else "（有风险）" if r.at_risk else ""
+            table.add_row(
+                r.location,
+                r.title,
+                r.lead,
+                r.state.value + mark,
+                r.next_stage.value if r.next_stage else "",
+                str(r.next_due or ""),
+                "" if r.workdays_left is None else str(r.workdays_left),
+                style=style,
+            )
+        out.print(table)
+        out.print(
+            f"共 {len(rows)} 项；有风险 {sum(r.at_risk for r in rows)} 项，逾期 {sum(r.overdue for r in rows)} 项。"
+        )
+
+
+@app.command()
+def show(duty: DutyArg) -> None:
+    """一项任务的时间线：操作记录、征求意见、意见处理和文稿版本。"""
+    with exit_codes():
+        t = timeline(duty, ports=_workflow().ports)
+        out.print(
+            f"[bold]{t.title}[/]（{t.duty_id}）：{t.state.value}，期限 {t.deadline}（最后工作日 {t.last_working_day}）"
+        )
+        out.print("节点：" + "；".join(f"{s.value} {d}" for s, d in t.milestones.items()))
+        events = Table("#", "时间", "操作人", "操作", "状态", "说明", title="操作记录")
+        for e in t.events:
+            moved = f"{e.from_state.value if e.from_state else ''} → {e.to_state.value if e.to_state else ''}"
+            events.add_row(
+                str(e.seq),
+                e.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+                e.actor,
+                e.action,
+                moved if e.from_state != e.to_state else "",
+                e.reason,
+            )
+        out.print(events)
+        if t.requests:
+            requests = Table("轮次", "单位", "发出", "答复期限", "答复", title="征求意见")
+            for r in t.requests:
+                requests.add_row(
+                    str(r.round),
+                    r.consultee,
+                    str(r.sent_on),
+                    str(r.due),
+                    r.reply.value if r.reply else "待答复",
+                )
+            out.print(requests)
+        if t.opinions:
+            opinions = Table("意见编号", "条款", "意见", "处理", "理由", title="意见及处理")
+            for o in t.opinions:
+                opinions.add_row(
+                    o.id,
+                    o.clause,
+                    o.text,
+                    o.ruling.decision.value if o.ruling else "待处理",
+                    o.ruling.reason if o.ruling else "",
+                )
+            out.print(opinions)
+        documents = Table("文档编号", "文件", "版本", "来源", "时间", title="文稿版本")
+        for v in t.documents:
+            documents.add_row(
+                v.id,
+                v.filename,
+                str(v.version),
+                v.origin.value,
+                v.created.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+            )
+        out.print(documents)

@@ -1,0 +1,101 @@
+"""The ports services use for persistence and orchestration; adapters implement them, fakes imitate them.
+
+A unit of work opens a transaction, hands out repositories, and rolls back unless committed; services never
+see a session. The dispatcher "advances a duty": it runs the machine work its new stage allows, in-process
+or through Prefect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from engine.departments import Department
+from engine.duties import Coordinator, NoticeInfo
+from engine.model import Duty
+from engine.people import User
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    """A notice as ingested: its metadata, coordinating office, the catalogue as plain data, and when."""
+
+    info: NoticeInfo
+    coordinator: Coordinator
+    deadline: dt.date | None
+    catalogue: dict[str, Any]
+    ingested_at: dt.datetime
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+
+class DutyRepository(Protocol):
+    def get(self, duty_id: str) -> Duty:
+        """Return the duty; raise DutyNotFound."""
+        ...
+
+    def add(self, duty: Duty) -> None: ...
+
+    def list(self, notice_id: str | None = None) -> list[Duty]: ...
+
+    def save(self, duty: Duty) -> None:
+        """Write the duty back; raise ConcurrencyConflict when its version is no longer the stored one."""
+        ...
+
+
+class UserRepository(Protocol):
+    def get(self, user_id: str) -> User:
+        """Return the user; raise UnknownUser."""
+        ...
+
+    def add(self, user: User) -> None: ...
+
+    def list(self) -> list[User]: ...
+
+
+class NoticeRepository(Protocol):
+    def get(self, notice_id: str) -> NoticeRecord | None: ...
+
+    def save(self, notice: NoticeRecord) -> None: ...
+
+    def list(self) -> list[NoticeRecord]: ...
+
+
+class DepartmentRepository(Protocol):
+    def sync(self, departments: list[Department]) -> None:
+        """Make the stored departments match the registry (added and renamed; never deleted)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def duties(self) -> DutyRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def notices(self) -> NoticeRepository: ...
+
+    @property
+    def departments(self) -> DepartmentRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class Dispatcher(Protocol):
+    def advance(self, duty_id: str, now: dt.datetime) -> None:
+        """Run the machine work of the duty's current stage, once; safe to call again."""
+        ...

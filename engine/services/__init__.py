@@ -1,0 +1,31 @@
+"""Banfa's use cases, one function each; entrypoints call these and nothing below them.
+
+Services take their ports as keyword-only arguments and return small frozen values or ids. They live in
+submodules by subject (intake, documents, workflow) and are all exported here.
+"""
+
+from engine.services.documents import (
+    DEFAULT_POLICY,
+    MAX_ATTACHMENT_BYTES,
+    DraftedDocument,
+    compare_drafts,
+    draft_documents,
+    drafting_for,
+    find_duty,
+    keep_attachment,
+    keep_draft,
+)
+from engine.services.intake import intake
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "MAX_ATTACHMENT_BYTES",
+    "DraftedDocument",
+    "compare_drafts",
+    "draft_documents",
+    "drafting_for",
+    "find_duty",
+    "intake",
+    "keep_attachment",
+    "keep_draft",
+]

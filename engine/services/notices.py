@@ -1,0 +1,95 @@
+"""Notices and people: ingesting a reviewed catalogue (a reconciliation, never a silent overwrite) and accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from engine.catalogue import catalogue_data
+from engine.duties import Catalogue
+from engine.errors import InvalidInput
+from engine.model import Duty, State
+from engine.people import USER_ID, User, UserRole, authorize
+from engine.ports import NoticeRecord
+from engine.services.workflow import SYSTEM_USER, Ports
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest did, duty ids in catalogue order."""
+
+    notice_id: str
+    added: tuple[str, ...]
+    reassigned: tuple[str, ...]
+    amended: tuple[str, ...]
+    withdrawn: tuple[str, ...]
+    started: tuple[str, ...]
+
+
+def ingest_notice(catalogue: Catalogue, *, actor: str, now: dt.datetime, ports: Ports) -> IngestReport:
+    """Bring a reviewed catalogue into the database, reconciling it with what is already there.
+
+    A new duty is added (and started at once when the notice's other duties are already running); a changed
+    lead becomes a reassignment; other edits are amendments, each recorded; a duty no longer in the catalogue
+    is withdrawn. Running it again with the same catalogue changes nothing.
+    """
+    report: dict[str, list[str]] = {k: [] for k in ("added", "reassigned", "amended", "withdrawn", "started")}
+    with ports.uow() as uow:
+        user = SYSTEM_USER if actor == "system" else uow.users.get(actor)
+        authorize(user, "ingest")
+        uow.departments.sync(list(ports.registry))
+        data = json.loads(json.dumps(catalogue_data(catalogue), default=str, ensure_ascii=False))
+        uow.notices.save(NoticeRecord(catalogue.notice, catalogue.coordinator, catalogue.deadline, data, now))
+        existing = {d.id: d for d in uow.duties.list(catalogue.notice.id)}
+        running = any(d.state is not State.NOT_STARTED for d in existing.values())
+        for spec in catalogue.duties:
+            duty = existing.get(spec.id)
+            if duty is None:
+                duty = Duty.from_spec(spec, catalogue.notice.id)
+                duty.ingested(user.id, now)
+                report["added"].append(spec.id)
+                if running:
+                    duty.start(user.id, now)
+                    report["started"].append(spec.id)
+                uow.duties.add(duty)
+                continue
+            if duty.state.terminal:
+                continue
+            if spec.lead and spec.lead != duty.spec.lead:
+                duty.reassign(spec.lead, spec.officer, user.id, now, "任务清单变更牵头部门")
+                report["reassigned"].append(spec.id)
+            if duty.amend(spec, user.id, now, ports.calendar):
+                report["amended"].append(spec.id)
+            uow.duties.save(duty)
+        kept = {d.id for d in catalogue.duties}
+        for duty in existing.values():
+            if duty.id not in kept and not duty.state.terminal:
+                duty.withdraw(user.id, now, "任务清单中已删除该任务")
+                uow.duties.save(duty)
+                report["withdrawn"].append(duty.id)
+        uow.commit()
+    return IngestReport(catalogue.notice.id, *(tuple(report[k]) for k in report))
+
+
+def add_user(
+    user_id: str, name: str, department: str, roles: tuple[str, ...], *, ports: Ports, email: str = ""
+) -> User:
+    """Create an account; the department must be in the registry and every role known."""
+    if not USER_ID.match(user_id):
+        raise InvalidInput(f"用户名须为小写字母、数字或 . _ -：{user_id}")
+    dept = ports.registry.lookup(department)
+    try:
+        parsed = frozenset(UserRole(r) for r in roles)
+    except ValueError:
+        raise ValueError(
+            f"未知角色：{'、'.join(roles)}（可用 {'、'.join(r.value for r in UserRole)}）"
+        ) from None
+    if not parsed:
+        raise InvalidInput("至少需要一个角色")
+    user = User(user_id, name, dept.key, parsed, email)
+    with ports.uow() as uow:
+        uow.departments.sync(list(ports.registry))
+        uow.users.add(user)
+        uow.commit()
+    return user

@@ -1,0 +1,436 @@
+"""Persist duties, users and notices with SQLAlchemy 2: repositories over one unit of work.
+
+The unit of work opens one connection in one transaction (BEGIN IMMEDIATE on SQLite, so writers take turns)
+and rolls back unless committed; services never see it. A duty is saved with an optimistic lock: the update
+names the version it read, and a stale version raises ConcurrencyConflict with nothing written. Its audit
+events, reviews and extensions are append-only; its consultation rows are rewritten with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+
+from engine import database as db
+from engine.consultation import Opinion, Request, Ruling
+from engine.departments import Department
+from engine.drafting.history import Decision, Legality, ReplyKind
+from engine.duties import Coordinator, DutySpec, NoticeInfo
+from engine.errors import ConcurrencyConflict, DutyNotFound, UnknownUser
+from engine.model import Duty, Event, Extension, Publication, Review, State
+from engine.normative import Track
+from engine.notice import Reference
+from engine.people import User, UserRole
+from engine.ports import NoticeRecord
+
+
+class SqlUnitOfWork:
+    """One transaction with the repositories over it."""
+
+    def __init__(self, db_engine: Engine) -> None:
+        self.db_engine = db_engine
+
+    def __enter__(self) -> Self:
+        self.connection = self.db_engine.connect()
+        self.connection.execution_options(**{db.BEGIN_OPTION: "IMMEDIATE"})
+        self.transaction = self.connection.begin()
+        self.duties = SqlDuties(self.connection)
+        self.users = SqlUsers(self.connection)
+        self.notices = SqlNotices(self.connection)
+        self.departments = SqlDepartments(self.connection)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.transaction.is_active:
+            self.transaction.rollback()
+        self.connection.close()
+
+    def commit(self) -> None:
+        self.transaction.commit()
+
+    def rollback(self) -> None:
+        self.transaction.rollback()
+
+
+class SqlDepartments:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def sync(self, departments: list[Department]) -> None:
+        stored = {r.key: r for r in self.c.execute(sa.select(db.departments))}
+        for d in departments:
+            row = {"key": d.key, "name": d.name, "display": d.display, "kind": d.kind.value}
+            if d.key not in stored:
+                self.c.execute(sa.insert(db.departments).values(**row))
+            elif (stored[d.key].name, stored[d.key].display) != (d.name, d.display):
+                self.c.execute(sa.update(db.departments).where(db.departments.c.key == d.key).values(**row))
+
+
+class SqlUsers:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def get(self, user_id: str) -> User:
+        row = self.c.execute(sa.select(db.users).where(db.users.c.id == user_id)).first()
+        if row is None:
+            raise UnknownUser(user_id)
+        return User(row.id, row.name, row.department, frozenset(UserRole(r) for r in row.roles), row.email)
+
+    def add(self, user: User) -> None:
+        values = {
+            "id": user.id,
+            "name": user.name,
+            "department": user.department,
+            "roles": sorted(r.value for r in user.roles),
+            "email": user.email,
+            "created_at": dt.datetime.now(dt.UTC),
+        }
+        if self.c.execute(sa.select(db.users.c.id).where(db.users.c.id == user.id)).first():
+            values.pop("created_at")
+            self.c.execute(sa.update(db.users).where(db.users.c.id == user.id).values(**values))
+        else:
+            self.c.execute(sa.insert(db.users).values(**values))
+
+    def list(self) -> list[User]:
+        ids = self.c.execute(sa.select(db.users.c.id).order_by(db.users.c.id)).scalars()
+        return [self.get(i) for i in ids]
+
+
+class SqlNotices:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def get(self, notice_id: str) -> NoticeRecord | None:
+        row = self.c.execute(sa.select(db.notices).where(db.notices.c.id == notice_id)).first()
+        return _notice(row) if row is not None else None
+
+    def save(self, notice: NoticeRecord) -> None:
+        i = notice.info
+        values = {
+            "id": i.id,
+            "title": i.title,
+            "number": i.number,
+            "issuer": i.issuer,
+            "written_on": i.date,
+            "published_on": i.published,
+            "deadline": notice.deadline,
+            "coordinator": notice.coordinator.department,
+            "coordinator_office": notice.coordinator.office,
+            "reviewer": notice.coordinator.reviewer,
+            "catalogue": notice.catalogue,
+            "ingested_at": notice.ingested_at,
+        }
+        if self.get(i.id) is None:
+            self.c.execute(sa.insert(db.notices).values(**values))
+        else:
+            self.c.execute(sa.update(db.notices).where(db.notices.c.id == i.id).values(**values))
+
+    def list(self) -> list[NoticeRecord]:
+        return [_notice(r) for r in self.c.execute(sa.select(db.notices).order_by(db.notices.c.id))]
+
+
+def _notice(row: Any) -> NoticeRecord:
+    refs = row.catalogue.get("notice", {}).get("references", []) if isinstance(row.catalogue, dict) else []
+    references = tuple(Reference(r["title"], r.get("number"), r.get("short")) for r in refs)
+    info = NoticeInfo(row.id, row.title, row.number, row.issuer, row.written_on, row.published_on, references)
+    coordinator = Coordinator(row.coordinator, row.coordinator_office, row.reviewer)
+    return NoticeRecord(info, coordinator, row.deadline, row.catalogue, row.ingested_at)
+
+
+class SqlDuties:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def get(self, duty_id: str) -> Duty:
+        row = self.c.execute(sa.select(db.duties).where(db.duties.c.id == duty_id)).first()
+        if row is None:
+            raise DutyNotFound(duty_id)
+        duty = Duty(
+            _spec(row),
+            row.notice_id,
+            State(row.state),
+            row.version,
+            row.stage_version,
+            row.machine_done,
+            row.deadline,
+            row.last_working_day,
+        )
+        duty.events = [
+            Event(
+                e.seq,
+                e.at,
+                e.actor,
+                e.action,
+                State(e.from_state) if e.from_state else None,
+                State(e.to_state) if e.to_state else None,
+                e.reason,
+            )
+            for e in self._rows(db.events, duty_id, db.events.c.seq)
+        ]
+        duty.requests = [
+            Request(
+                r.round,
+                r.consultee,
+                r.sent_on,
+                r.due,
+                ReplyKind(r.reply) if r.reply else None,
+                r.replied_at,
+                r.replied_by,
+            )
+            for r in self._rows(db.consultation_requests, duty_id, db.consultation_requests.c.id)
+        ]
+        duty.opinions = self._opinions(duty_id)
+        duty.reviews = [
+            Review(Legality(r.outcome), r.opinion, r.reviewer, r.reviewed_at)
+            for r in self._rows(db.reviews, duty_id, db.reviews.c.seq)
+        ]
+        duty.extensions = [
+            Extension(x.old_deadline, x.new_deadline, x.approver, x.reason, x.granted_at)
+            for x in self._rows(db.extensions, duty_id, db.extensions.c.seq)
+        ]
+        if duty.extensions:  # the catalogue's deadline is the one before the first extension
+            duty.spec = replace(duty.spec, deadline=duty.extensions[0].old_deadline)
+        if row.publication_number:
+            duty.publication = Publication(
+                row.publication_number, row.published_on, row.effective_on, row.filed_on
+            )
+        return duty
+
+    def _rows(self, table: sa.Table, duty_id: str, order: sa.ColumnElement[Any]) -> list[Any]:
+        return list(self.c.execute(sa.select(table).where(table.c.duty_id == duty_id).order_by(order)))
+
+    def _opinions(self, duty_id: str) -> list[Opinion]:
+        query = (
+            sa.select(db.opinions, db.decisions)
+            .outerjoin(db.decisions, db.decisions.c.opinion_id == db.opinions.c.id)
+            .where(db.opinions.c.duty_id == duty_id)
+            .order_by(db.opinions.c.round, db.opinions.c.consultee, db.opinions.c.seq)
+        )
+        return [
+            Opinion(
+                o.id,
+                o.round,
+                o.consultee,
+                o.seq,
+                o.clause,
+                o.text,
+                o.author,
+                o.created_at,
+                tuple(o.attachments),
+                Ruling(Decision(o.decision), o.reason, o.decided_by, o.decided_at) if o.decision else None,
+            )
+            for o in self.c.execute(query)
+        ]
+
+    def add(self, duty: Duty) -> None:
+        duty.version = 1
+        self.c.execute(
+            sa.insert(db.duties).values(
+                id=duty.id, notice_id=duty.notice_id, version=1, created_at=_now(), **_duty_values(duty)
+            )
+        )
+        self._children(duty, persisted_events=0, persisted_reviews=0, persisted_extensions=0)
+
+    def save(self, duty: Duty) -> None:
+        """Write the duty if nobody else has since it was read; raise ConcurrencyConflict otherwise."""
+        result = self.c.execute(
+            sa.update(db.duties)
+            .where(db.duties.c.id == duty.id, db.duties.c.version == duty.version)
+            .values(version=duty.version + 1, **_duty_values(duty))
+        )
+        if result.rowcount != 1:
+            raise ConcurrencyConflict(duty.id)
+        counts = [self._count(t, duty.id) for t in (db.events, db.reviews, db.extensions)]
+        self.c.execute(
+            sa.delete(db.decisions).where(
+                db.decisions.c.opinion_id.in_(
+                    sa.select(db.opinions.c.id).where(db.opinions.c.duty_id == duty.id)
+                )
+            )
+        )
+        for table in (db.opinions, db.consultation_requests):
+            self.c.execute(sa.delete(table).where(table.c.duty_id == duty.id))
+        self._children(duty, *counts)
+        duty.version += 1
+
+    def _count(self, table: sa.Table, duty_id: str) -> int:
+        return int(
+            self.c.execute(
+                sa.select(sa.func.count()).select_from(table).where(table.c.duty_id == duty_id)
+            ).scalar_one()
+        )
+
+    def _children(
+        self, duty: Duty, persisted_events: int, persisted_reviews: int, persisted_extensions: int
+    ) -> None:
+        rows: list[tuple[sa.Table, list[dict[str, Any]]]] = [
+            (
+                db.events,
+                [
+                    {
+                        "duty_id": duty.id,
+                        "seq": e.seq,
+                        "at": e.at,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "from_state": e.from_state.value if e.from_state else None,
+                        "to_state": e.to_state.value if e.to_state else None,
+                        "reason": e.reason,
+                    }
+                    for e in duty.events[persisted_events:]
+                ],
+            ),
+            (
+                db.consultation_requests,
+                [
+                    {
+                        "duty_id": duty.id,
+                        "round": r.round,
+                        "consultee": r.consultee,
+                        "sent_on": r.sent_on,
+                        "due": r.due,
+                        "reply": r.reply.value if r.reply else None,
+                        "replied_at": r.replied_at,
+                        "replied_by": r.replied_by,
+                    }
+                    for r in duty.requests
+                ],
+            ),
+            (
+                db.opinions,
+                [
+                    {
+                        "id": o.id,
+                        "duty_id": duty.id,
+                        "round": o.round,
+                        "consultee": o.consultee,
+                        "seq": o.seq,
+                        "clause": o.clause,
+                        "text": o.text,
+                        "attachments": list(o.attachments),
+                        "author": o.author,
+                        "created_at": o.created_at,
+                    }
+                    for o in duty.opinions
+                ],
+            ),
+            (
+                db.decisions,
+                [
+                    {
+                        "opinion_id": o.id,
+                        "decision": o.ruling.decision.value,
+                        "reason": o.ruling.reason,
+                        "decided_by": o.ruling.by,
+                        "decided_at": o.ruling.at,
+                    }
+                    for o in duty.opinions
+                    if o.ruling is not None
+                ],
+            ),
+            (
+                db.reviews,
+                [
+                    {
+                        "duty_id": duty.id,
+                        "seq": i,
+                        "outcome": r.outcome.value,
+                        "opinion": r.opinion,
+                        "reviewer": r.reviewer,
+                        "reviewed_at": r.at,
+                    }
+                    for i, r in enumerate(duty.reviews, 1)
+                    if i > persisted_reviews
+                ],
+            ),
+            (
+                db.extensions,
+                [
+                    {
+                        "duty_id": duty.id,
+                        "seq": i,
+                        "old_deadline": x.old_deadline,
+                        "new_deadline": x.new_deadline,
+                        "approver": x.approver,
+                        "reason": x.reason,
+                        "granted_at": x.at,
+                    }
+                    for i, x in enumerate(duty.extensions, 1)
+                    if i > persisted_extensions
+                ],
+            ),
+        ]
+        for table, values in rows:
+            if values:
+                self.c.execute(sa.insert(table), values)
+
+    def list(self, notice_id: str | None = None) -> list[Duty]:
+        query = sa.select(db.duties.c.id).order_by(db.duties.c.notice_id, db.duties.c.id)
+        if notice_id is not None:
+            query = query.where(db.duties.c.notice_id == notice_id)
+        return [self.get(i) for i in self.c.execute(query).scalars()]
+
+
+def _now() -> dt.datetime:
+    """The time a row was written, for housekeeping columns only; domain times always come from `now`."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _duty_values(duty: Duty) -> dict[str, Any]:
+    s, p = duty.spec, duty.publication
+    return {
+        "location": s.location,
+        "ref": s.ref,
+        "title": s.title or s.document or "",
+        "document": s.document,
+        "kind": s.kind,
+        "track": s.track.value,
+        "lead": s.lead,
+        "co_departments": list(s.co_departments),
+        "consultees": list(s.consultees),
+        "officer": s.officer,
+        "text": s.text,
+        "basis": list(s.basis),
+        "deadline": duty.deadline,
+        "last_working_day": duty.last_working_day,
+        "state": duty.state.value,
+        "stage_version": duty.stage_version,
+        "machine_done": duty.machine_done,
+        "publication_number": p.number if p else None,
+        "published_on": p.published_on if p else None,
+        "effective_on": p.effective_on if p else None,
+        "filed_on": p.filed_on if p else None,
+        "updated_at": _now(),
+    }
+
+
+def _spec(row: Any) -> DutySpec:
+    return DutySpec(
+        id=row.id,
+        ref=row.ref,
+        location=row.location,
+        lead_as_written=None,
+        lead=row.lead,
+        co_departments_as_written=(),
+        co_departments=tuple(row.co_departments),
+        co_open=False,
+        text=row.text,
+        document=row.document,
+        title=row.title,
+        kind=row.kind,
+        track=Track(row.track),
+        basis=tuple(row.basis),
+        deadline=row.deadline,
+        last_working_day=row.last_working_day,
+        recurring=None,
+        drafting=True,
+        consultees=tuple(row.consultees),
+        officer=row.officer,
+    )
