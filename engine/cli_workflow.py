@@ -5,6 +5,8 @@ Registered on the app of engine.cli. `banfa status` and `banfa show` read only; 
 
 from __future__ import annotations
 
+import tempfile
+import time
 import tomllib
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -16,12 +18,13 @@ from engine.bootstrap import Workflow, open_workflow
 from engine.cli import app
 from engine.consultation import OpinionInput
 from engine.database import migrate
+from engine.demo import replay
 from engine.drafting.history import Decision, Legality
 from engine.errors import InvalidInput
 from engine.services import workflow as wf
 from engine.services.notices import add_user, ingest_notice
 from engine.services.views import status, timeline
-from engine.terminal import SHANGHAI, State, exit_codes, out, parse_date, parse_now
+from engine.terminal import SHANGHAI, State, err, exit_codes, out, parse_date, parse_now
 
 _E = TypeVar("_E", Decision, Legality)
 db_app = typer.Typer(help="数据库维护。", no_args_is_help=True)
@@ -498,3 +501,33 @@ def show(duty: DutyArg) -> None:
                 v.created.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
             )
         out.print(documents)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="演示数据目录（须为空或不存在），缺省为新的临时目录")
+    ] = None,
+) -> None:
+    """在模拟时钟上重演 2007 年：全部起草任务从 9 月 11 日启动，到 12 月 29 日前办结。"""
+    folder = (data_dir or Path(tempfile.mkdtemp(prefix="banfa-demo-"))).resolve()
+    if folder.exists() and any(folder.iterdir()):
+        err.print(f"[bold red]错误：[/]演示目录不为空：{folder}")
+        raise typer.Exit(2)
+    with exit_codes():
+        settings = State.settings.model_copy(
+            update={"data_dir": folder, "demo_contacts": True, "database_url": None}
+        )
+        started = time.perf_counter()
+        result = replay(open_workflow(settings), settings)
+        table = Table("任务", "文件", "状态", "文稿", "记录", title="2007 年重演结果")
+        for row in result.rows:
+            table.add_row(row[0], row[1], row[2], str(row[3]), str(row[4]))
+        out.print(table)
+        out.print(
+            f"任务 {result.duties} 项，办结 {result.terminal} 项；文稿 {result.documents} 份；操作记录 {result.events} 条；"
+            f"用时 {time.perf_counter() - started:.1f} 秒。"
+        )
+        out.print(f"数据目录：{folder}")
+        if result.terminal != result.duties:
+            raise typer.Exit(1)

@@ -126,18 +126,22 @@ metadata = sa.MetaData(
 
 
 def _department(name: str, *, nullable: bool = False) -> sa.Column[str]:
+    """Make a column holding a department key."""
     return sa.Column(name, sa.String(40), sa.ForeignKey("departments.key"), nullable=nullable)
 
 
 def _duty() -> sa.Column[str]:
+    """Make the duty_id column of a duty's child row."""
     return sa.Column("duty_id", sa.String(80), sa.ForeignKey("duties.id"), nullable=False)
 
 
 def _text_default(name: str) -> sa.Column[str]:
+    """Make a text column that is empty unless given."""
     return sa.Column(name, sa.Text, nullable=False, default="", server_default="")
 
 
 def _at(name: str, *, nullable: bool = False) -> sa.Column[dt.datetime]:
+    """Make a timestamp column."""
     return sa.Column(name, AwareDateTime(), nullable=nullable)
 
 

@@ -148,6 +148,7 @@ class SqlDocumentStore:
 
 
 def _is_duty_id(duty_id: str) -> bool:
+    """Tell whether a duty id is an ASCII slug that fits the duty_id column."""
     return len(duty_id) <= _DUTY_ID_LENGTH and ID_PATTERN.fullmatch(duty_id) is not None
 
 

@@ -70,6 +70,7 @@ class ScratchDatabase:
 
 
 def _autocommit(url: URL) -> Engine:
+    """Make an engine for statements that cannot run in a transaction, such as CREATE DATABASE."""
     return create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
 
 

@@ -101,7 +101,9 @@ _SCRIPT: dict[State, Callable[[Duty], None]] = {
     State.REVIEWING: lambda d: (_decide_all(d, at(10, 16)), d.submit(OFFICER, at(10, 17))),
     State.DELIBERATING: lambda d: d.review(Legality.LAWFUL, "", REVIEWER, at(11, 5)),
     State.APPROVED: lambda d: d.deliberate(True, COORDINATOR, at(11, 20)),
-    State.PUBLISHED: lambda d: d.publish("深财〔2007〕12号", D(2007, 11, 28), D(2008, 1, 1), OFFICER, at(11, 28)),
+    State.PUBLISHED: lambda d: d.publish(
+        "深财〔2007〕12号", D(2007, 11, 28), D(2008, 1, 1), OFFICER, at(11, 28)
+    ),
     State.FILED: lambda d: d.file(D(2007, 12, 10), OFFICER, at(12, 10)),
     State.FORWARDED: lambda d: d.forward(OFFICER, at(11, 28), "报市人大常委会"),
 }
@@ -111,7 +113,13 @@ _PATHS: dict[State, tuple[State, ...]] = {
     State.CONSULTING: (State.DRAFTING, State.CONSULTING),
     State.REVISING: (State.DRAFTING, State.CONSULTING, State.REVISING),
     State.REVIEWING: (State.DRAFTING, State.CONSULTING, State.REVISING, State.REVIEWING),
-    State.DELIBERATING: (State.DRAFTING, State.CONSULTING, State.REVISING, State.REVIEWING, State.DELIBERATING),
+    State.DELIBERATING: (
+        State.DRAFTING,
+        State.CONSULTING,
+        State.REVISING,
+        State.REVIEWING,
+        State.DELIBERATING,
+    ),
 }
 _PATHS[State.APPROVED] = (*_PATHS[State.DELIBERATING], State.APPROVED)
 _PATHS[State.PUBLISHED] = (*_PATHS[State.APPROVED], State.PUBLISHED)
@@ -180,7 +188,9 @@ def _perform(duty: Duty, action: str, now: dt.datetime) -> None:
     elif action == "ingest":
         duty.ingested("system", now)
     elif action == "amend":
-        assert duty.amend(replace(duty.spec, title=f"{duty.spec.title}（修订）"), "admin", now, CAL) == ["title"]
+        assert duty.amend(replace(duty.spec, title=f"{duty.spec.title}（修订）"), "admin", now, CAL) == [
+            "title"
+        ]
     else:  # pragma: no cover
         raise AssertionError(action)
 
@@ -530,7 +540,9 @@ def test_an_opinion_cannot_be_decided_twice() -> None:
     duty = revising_with_two_opinions()
     first = duty.opinions[0]
     duty.decide(first.id, Decision.ADOPTED, "", OFFICER, at(10, 11))
-    error = refused(duty, lambda: duty.decide(first.id, Decision.NOT_ADOPTED, "改变主意", OFFICER, at(10, 12)))
+    error = refused(
+        duty, lambda: duty.decide(first.id, Decision.NOT_ADOPTED, "改变主意", OFFICER, at(10, 12))
+    )
     assert "已作出处理" in str(error)
 
 
@@ -758,7 +770,9 @@ def test_the_ingest_is_recorded_before_the_duty_starts_and_keeps_its_state() -> 
 
 def test_an_amendment_takes_the_catalogues_edits_and_names_them() -> None:
     duty = in_state(State.DRAFTING)
-    edited = replace(spec(), title="深圳市服务外包人才培训资助暂行办法", consultees=("maogong",), officer="x@y")
+    edited = replace(
+        spec(), title="深圳市服务外包人才培训资助暂行办法", consultees=("maogong",), officer="x@y"
+    )
     assert duty.amend(edited, "admin", at(10, 1), CAL) == ["title", "consultees", "officer"]
     assert duty.spec == edited and duty.state is State.DRAFTING
     assert trail(duty)[-1] == ("amend", State.DRAFTING, State.DRAFTING)
@@ -826,7 +840,11 @@ def test_every_change_appends_exactly_one_event_with_who_when_and_the_states() -
         ("li.si", at(9, 28), lambda who, now: duty.open_consultation(who, now, CAL, 7)),
         ("mg.zhao", at(10, 8), lambda who, now: duty.reply("maogong", who, now, (opinion(),))),
         ("system", at(10, 13), lambda who, now: duty.close_consultation(who, now)),
-        ("li.si", at(10, 15), lambda who, now: duty.decide(duty.opinions[0].id, Decision.ADOPTED, "", who, now)),
+        (
+            "li.si",
+            at(10, 15),
+            lambda who, now: duty.decide(duty.opinions[0].id, Decision.ADOPTED, "", who, now),
+        ),
         ("ldxz.chen", at(10, 16), lambda who, now: duty.extend(D(2008, 1, 31), who, "延期", now, CAL)),
         ("ldxz.chen", at(10, 16, 11), lambda who, now: duty.reassign("keji", "wang.wu", who, now, "调整")),
         ("wang.wu", at(10, 17), lambda who, now: duty.submit(who, now)),
@@ -988,7 +1006,9 @@ def test_a_naive_time_is_refused_and_changes_nothing(state: State, action: str) 
 def test_a_utc_time_is_read_on_the_shanghai_calendar() -> None:
     duty = in_state(State.DRAFTING)
     duty.open_consultation(OFFICER, dt.datetime(2007, 9, 28, 17, tzinfo=dt.UTC), CAL, 7)
-    assert {(r.sent_on, r.due) for r in duty.requests} == {(D(2007, 9, 29), CAL.add_workdays(D(2007, 9, 29), 7))}
+    assert {(r.sent_on, r.due) for r in duty.requests} == {
+        (D(2007, 9, 29), CAL.add_workdays(D(2007, 9, 29), 7))
+    }
 
 
 # --- permissions --------------------------------------------------------------------------------------------
@@ -1046,7 +1066,9 @@ def test_the_coordinator_may_not_do_the_lead_departments_or_the_reviewers_work(a
         authorize(LEADING_GROUP, action, **THIS_DUTY)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("action", sorted(LEAD_ACTIONS | COORDINATOR_ACTIONS | {"reply", "review", "anything"}))
+@pytest.mark.parametrize(
+    "action", sorted(LEAD_ACTIONS | COORDINATOR_ACTIONS | {"reply", "review", "anything"})
+)
 def test_an_admin_may_do_anything(action: str) -> None:
     authorize(ADMIN, action, lead="caizheng", consultees=())
 

@@ -26,7 +26,23 @@ from engine.normative import Track
 from engine.workdays import WorkCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CAL = WorkCalendar()
+
+
+class MemoCalendar(WorkCalendar):
+    """The official calendar, remembered: chinesecalendar scans its whole table on every call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._days: dict[dt.date, bool] = {}
+
+    def is_workday(self, day: dt.date) -> bool:
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = super().is_workday(day)
+        return known
+
+
+CAL = MemoCalendar()
 PLAN = Plan()
 DEPARTMENTS = ("caizheng", "maogong", "renshi", "keji")
 REASONS = st.sampled_from(["", "  ", "领导小组意见", "第五条需修改"])

@@ -1,0 +1,218 @@
+"""Replay 2007: the seed notice's duties driven to their end on a simulated clock, in-process.
+
+Every drafting duty starts on 2007-09-11. Consulted departments reply on scripted days: some with opinions,
+some with 无意见, and some never, so that silence counts when the window closes. Opinions are decided; one
+review returns a duty for amendment once; every duty reaches its track's terminal state by 2007-12-29.
+The clock is an argument everywhere; nothing here reads the real one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from engine.bootstrap import Workflow, load_rules
+from engine.config import Settings
+from engine.consultation import OpinionInput
+from engine.drafting.history import Decision, Legality
+from engine.duties import Catalogue
+from engine.model import Duty, State
+from engine.normative import Track
+from engine.people import UserRole
+from engine.services import workflow as wf
+from engine.services.notices import add_user, ingest_notice
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = dt.datetime(2007, 9, 11, 9, 0, tzinfo=SHANGHAI)
+END = dt.date(2007, 12, 29)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    duties: int
+    terminal: int
+    documents: int
+    events: int
+    rows: tuple[tuple[str, str, str, int, int], ...]  # id, title, state, documents, events
+
+
+def _user(key: str, role: UserRole) -> str:
+    return f"{role.value}-{key}"
+
+
+def setup_people(workflow: Workflow, catalogue: Catalogue) -> None:
+    """One officer per lead department, one consultee per consulted department, the office and the reviewer."""
+    ports, registry = workflow.ports, workflow.ports.registry
+    add_user("admin", "系统管理员", catalogue.coordinator.department or "maogong", ("admin",), ports=ports)
+    add_user(
+        "coordinator",
+        "统筹协调员",
+        catalogue.coordinator.department or "maogong",
+        ("coordinator",),
+        ports=ports,
+    )
+    if catalogue.coordinator.reviewer:
+        add_user("reviewer", "审核员", catalogue.coordinator.reviewer, ("reviewer",), ports=ports)
+    for key in sorted({d.lead for d in catalogue.duties if d.lead}):
+        add_user(
+            _user(key, UserRole.OFFICER), f"{registry.get(key).display}承办人", key, ("officer",), ports=ports
+        )
+    for key in sorted({c for d in catalogue.duties for c in d.consultees}):
+        add_user(
+            _user(key, UserRole.CONSULTEE),
+            f"{registry.get(key).display}联络员",
+            key,
+            ("consultee",),
+            ports=ports,
+        )
+
+
+class Clock:
+    """Simulated time: working days after a start, at a given hour, Asia/Shanghai."""
+
+    def __init__(self, workflow: Workflow) -> None:
+        self.calendar = workflow.ports.calendar
+
+    def at(self, day: dt.date, hour: int = 10) -> dt.datetime:
+        return dt.datetime.combine(self.calendar.on_or_after(day), dt.time(hour), tzinfo=SHANGHAI)
+
+    def after(self, moment: dt.datetime, workdays: int, hour: int = 10) -> dt.datetime:
+        return self.at(self.calendar.add_workdays(moment.date(), workdays), hour)
+
+
+def replay(workflow: Workflow, settings: Settings) -> DemoResult:
+    """Run the whole 2007 replay against a fresh database; return what it left behind."""
+    catalogue = next(c for c in load_rules(settings).catalogues() if c.notice.id == "sfb2007-129")
+    setup_people(workflow, catalogue)
+    ingest_notice(catalogue, actor="admin", now=START, ports=workflow.ports)
+    clock = Clock(workflow)
+    for index, spec in enumerate(catalogue.duties):
+        officer = _user(spec.lead or "", UserRole.OFFICER)
+        wf.start_duty(
+            spec.id,
+            actor=officer,
+            now=START.replace(minute=30),
+            ports=workflow.ports,
+            dispatcher=workflow.dispatcher,
+        )
+        _drive(workflow, clock, spec.id, officer, index)
+    return _summary(workflow)
+
+
+def _duty(workflow: Workflow, duty_id: str) -> Duty:
+    with workflow.ports.uow() as uow:
+        return uow.duties.get(duty_id)
+
+
+OPINIONS = (
+    OpinionInput("第二条", "建议在适用范围中写明服务外包企业的认定条件。"),
+    OpinionInput("第四条", "建议增加资金拨付和绩效评价的具体时限。"),
+)
+
+
+def _consult(workflow: Workflow, clock: Clock, duty_id: str, officer: str, index: int) -> dt.datetime:
+    """Open the round, let departments reply or stay silent, close it at the window's end, decide opinions."""
+    ports, dispatch = workflow.ports, workflow.dispatcher
+    opened = clock.after(START, 10 + index % 3)
+    wf.open_consultation(duty_id, actor=officer, now=opened, ports=ports, dispatcher=dispatch)
+    duty = _duty(workflow, duty_id)
+    for n, request in enumerate(duty.current_requests()):
+        script, who = (index + n) % 3, _user(request.consultee, UserRole.CONSULTEE)
+        if script == 0:
+            wf.record_opinion(duty_id, OPINIONS, actor=who, now=clock.after(opened, 3), ports=ports)
+        elif script == 1:
+            wf.record_opinion(duty_id, (), actor=who, now=clock.after(opened, 5), ports=ports)
+    closed = clock.at(max(r.due for r in duty.current_requests()) + dt.timedelta(days=1), 9)
+    wf.close_due_consultations(closed, ports=ports, dispatcher=dispatch)
+    for k, item in enumerate(_duty(workflow, duty_id).undecided()):
+        decision, reason = (
+            (Decision.ADOPTED, "已在修改稿中补充。")
+            if k % 2 == 0
+            else (Decision.NOT_ADOPTED, "属于实施细则层面的内容，拟在配套文件中规定。")
+        )
+        wf.decide_opinion(
+            duty_id, item.id, decision, reason, actor=officer, now=clock.after(closed, 1), ports=ports
+        )
+    return clock.after(closed, 3)
+
+
+def _review(
+    workflow: Workflow, clock: Clock, duty_id: str, officer: str, submitted: dt.datetime, index: int
+) -> dt.datetime:
+    """The legal office reviews; the second duty is returned once for amendment and resubmitted."""
+    ports, dispatch = workflow.ports, workflow.dispatcher
+    reviewed = clock.after(submitted, 5)
+    if index == 1:
+        opinion = "第四条设定的资金追缴措施缺乏上位法依据，应当予以修改。"
+        wf.record_review(
+            duty_id,
+            Legality.TO_AMEND,
+            opinion,
+            actor="reviewer",
+            now=reviewed,
+            ports=ports,
+            dispatcher=dispatch,
+        )
+        resubmitted = clock.after(reviewed, 2)
+        wf.submit_for_review(duty_id, actor=officer, now=resubmitted, ports=ports, dispatcher=dispatch)
+        reviewed = clock.after(resubmitted, 3)
+    wf.record_review(
+        duty_id, Legality.LAWFUL, "", actor="reviewer", now=reviewed, ports=ports, dispatcher=dispatch
+    )
+    approved = clock.after(reviewed, 2)
+    wf.deliberate(duty_id, True, "", actor="coordinator", now=approved, ports=ports, dispatcher=dispatch)
+    return clock.after(approved, 1)
+
+
+def _finish(
+    workflow: Workflow, clock: Clock, duty: Duty, officer: str, when: dt.datetime, index: int
+) -> None:
+    """Publish and file a 规范性文件 or 规章; forward a 法规草案 to the legislative track."""
+    ports, dispatch = workflow.ports, workflow.dispatcher
+    if duty.spec.track is Track.LEGISLATIVE:
+        wf.forward(
+            duty.id,
+            "报送市政府法制办，列入立法计划",
+            actor=officer,
+            now=when,
+            ports=ports,
+            dispatcher=dispatch,
+        )
+        return
+    display = ports.registry.get(duty.spec.lead or "").display
+    number = f"深{display.removeprefix('市').removesuffix('局')[:2]}〔2007〕{index + 1}号"
+    effective = when.date() + dt.timedelta(days=30) if duty.spec.track is Track.RULE else dt.date(2008, 1, 1)
+    wf.publish(
+        duty.id, number, when.date(), effective, actor=officer, now=when, ports=ports, dispatcher=dispatch
+    )
+    wf.file_duty(
+        duty.id,
+        clock.after(when, 1).date(),
+        actor=officer,
+        now=clock.after(when, 1),
+        ports=ports,
+        dispatcher=dispatch,
+    )
+
+
+def _drive(workflow: Workflow, clock: Clock, duty_id: str, officer: str, index: int) -> None:
+    submitted = _consult(workflow, clock, duty_id, officer, index)
+    wf.submit_for_review(
+        duty_id, actor=officer, now=submitted, ports=workflow.ports, dispatcher=workflow.dispatcher
+    )
+    publish_on = _review(workflow, clock, duty_id, officer, submitted, index)
+    if publish_on.date() > END:
+        raise RuntimeError(f"{duty_id} would finish after {END}: the script needs shorter steps")
+    _finish(workflow, clock, _duty(workflow, duty_id), officer, publish_on, index)
+
+
+def _summary(workflow: Workflow) -> DemoResult:
+    with workflow.ports.uow() as uow:
+        duties = uow.duties.list()
+    rows = tuple(
+        (d.id, d.spec.title or "", d.state.value, len(workflow.ports.documents.versions(d.id)), len(d.events))
+        for d in duties
+    )
+    terminal = sum(1 for d in duties if d.state in (State.FILED, State.FORWARDED))
+    return DemoResult(len(duties), terminal, sum(r[3] for r in rows), sum(r[4] for r in rows), rows)
