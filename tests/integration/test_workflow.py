@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest

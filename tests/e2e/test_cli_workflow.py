@@ -1,0 +1,121 @@
+"""The workflow verbs as people run them, and the 2007 replay."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_cli import banfa
+from tests.support.paths import ROOT
+
+SAMPLE = "sfb2007-129-02-02-1-caizheng"
+
+
+def run(data: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return banfa("--data-dir", data, *args)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "var"
+    for user in (
+        ("admin", "maogong", "admin"),
+        ("zhang", "caizheng", "officer"),
+        ("li", "maogong", "consultee"),
+        ("wang", "gongan", "officer"),
+    ):
+        assert (
+            run(
+                folder, "user", "add", user[0], "--name", user[0], "--dept", user[1], "--role", user[2]
+            ).returncode
+            == 0
+        )
+    assert run(folder, "ingest", "--as", "admin", "--now", "2007-09-11T09:00").returncode == 0
+    return folder
+
+
+def test_an_officer_drives_a_duty_from_the_cli_and_show_tells_the_story(data: Path, tmp_path: Path) -> None:
+    steps = [
+        ("start", SAMPLE, "--as", "zhang", "--now", "2007-09-11T09:30"),
+        ("consult", SAMPLE, "--as", "zhang", "--now", "2007-09-28T10:00"),
+        ("close", SAMPLE, "--as", "zhang", "--now", "2007-10-13T09:00"),
+        ("submit", SAMPLE, "--as", "zhang", "--now", "2007-10-15T09:00"),
+    ]
+    for step in steps:
+        result = run(data, *step)
+        assert result.returncode == 0, (step, result.stderr)
+    shown = run(data, "show", SAMPLE)
+    assert shown.returncode == 0
+    for expected in ("合法性审核中", "逾期未反馈", "征求意见函-市贸工局.docx", "送审稿.docx", "2007-10-12"):
+        assert expected in shown.stdout
+
+
+def test_refusals_get_their_exit_codes_and_change_nothing(data: Path) -> None:
+    forbidden = run(data, "start", SAMPLE, "--as", "wang", "--now", "2007-09-11T09:30")
+    assert forbidden.returncode == 6 and "无权" in forbidden.stderr and "Traceback" not in forbidden.stderr
+    illegal = run(data, "submit", SAMPLE, "--as", "zhang")
+    assert illegal.returncode == 1 and "不能执行" in illegal.stderr
+    unknown = run(data, "start", "no-such-duty", "--as", "zhang")
+    assert unknown.returncode == 1 and "没有该任务" in unknown.stderr
+    nobody = run(data, "start", SAMPLE, "--as", "nobody")
+    assert nobody.returncode == 1 and "没有该用户" in nobody.stderr
+    bad_time = run(data, "start", SAMPLE, "--as", "zhang", "--now", "yesterday")
+    assert bad_time.returncode == 2
+    assert "未启动" in run(data, "status", "--today", "2007-09-12").stdout
+
+
+def test_opinions_come_from_a_toml_file_and_a_bad_one_is_refused(data: Path, tmp_path: Path) -> None:
+    for step in (
+        ("start", SAMPLE, "--as", "zhang", "--now", "2007-09-11T09:30"),
+        ("consult", SAMPLE, "--as", "zhang", "--now", "2007-09-28T10:00"),
+    ):
+        assert run(data, *step).returncode == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[opinion]]\nclause = '第二条'\n", "utf-8")
+    refused = run(data, "opinion", SAMPLE, "--as", "li", "--file", bad, "--now", "2007-10-08T10:00")
+    assert refused.returncode == 1 and "意见文件" in refused.stderr
+    good = tmp_path / "opinions.toml"
+    good.write_text('[[opinion]]\nclause = "第二条"\ntext = "建议写明适用范围。"\n', "utf-8")
+    assert (
+        run(data, "opinion", SAMPLE, "--as", "li", "--file", good, "--now", "2007-10-08T10:00").returncode
+        == 0
+    )
+    shown = run(data, "show", SAMPLE).stdout
+    assert "建议写明适用范围" in shown and "待处理" in shown
+
+
+def test_status_never_imports_prefect(data: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from engine.cli import app\n"
+        "try:\n    app(['--data-dir', sys.argv[1], 'status', '--today', '2007-09-12'])\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "assert not any(m == 'prefect' or m.startswith('prefect.') for m in sys.modules), 'prefect imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(data)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=os.environ.copy(),
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "任务进度" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_replays_2007_and_every_duty_reaches_its_end(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    result = banfa("demo", "--data-dir", folder)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "任务 22 项，办结 22 项" in result.stdout
+    assert "已报送" in result.stdout and "已备案" in result.stdout
+    assert str(folder.resolve()) in result.stdout.replace("\n", "")
+    again = banfa("demo", "--data-dir", folder)
+    assert again.returncode == 2 and "不为空" in again.stderr
