@@ -87,7 +87,7 @@ def milestones(
     previous: dt.date | None = None
     for stage in ORDER:
         if previous is not None and stage not in ended:
-            pushed = calendar.add_workdays(previous, plan.planned(stage))
+            pushed = calendar.on_or_after(calendar.add_workdays(previous, plan.planned(stage)))
             due[stage] = max(due[stage], pushed)
         previous = ended.get(stage, due[stage])
     return due

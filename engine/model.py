@@ -29,6 +29,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from engine.consultation import Opinion, OpinionInput, Request, Ruling
 from engine.drafting.history import Decision, Legality, ReplyKind
@@ -37,6 +38,13 @@ from engine.errors import IllegalTransition
 from engine.milestones import Plan, Stage, at_risk, milestones, remaining_from
 from engine.normative import Track
 from engine.workdays import WorkCalendar
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The calendar day of a moment in Asia/Shanghai, where every working day of the procedure is counted."""
+    return moment.astimezone(SHANGHAI).date()
 
 
 class State(StrEnum):
@@ -218,12 +226,17 @@ class Duty:
 
         A changed lead is a reassignment, not an amendment; the caller does that first.
         """
+        spec = replace(
+            spec, lead=self.spec.lead, consultees=tuple(c for c in spec.consultees if c != self.spec.lead)
+        )
+        if spec.track is not self.spec.track and self.state in (State.APPROVED, State.PUBLISHED):
+            self._check("amend", "已审议通过或已发布的任务不能变更文件类别（track）")
         fields = ("title", "co_departments", "consultees", "officer", "track", "deadline")
         changed = [f for f in fields if getattr(spec, f) != getattr(self.spec, f)]
         if not changed:
             return []
         self._move("amend", actor, now, "任务清单变更：" + "、".join(changed))
-        self.spec = replace(spec, lead=self.spec.lead)
+        self.spec = spec
         extended = self.extensions and self.deadline and spec.deadline and spec.deadline <= self.deadline
         if "deadline" in changed and spec.deadline is not None and not extended:
             self.deadline, self.last_working_day = spec.deadline, calendar.on_or_before(spec.deadline)
@@ -240,7 +253,7 @@ class Duty:
         if not self.spec.consultees:
             self._check("open_consultation", "没有征求意见单位")
         self._move("open_consultation", actor, now)
-        today, number = now.date(), self.round + 1
+        today, number = local_date(now), self.round + 1
         due = calendar.add_workdays(today, window)
         self.requests += [Request(number, c, today, due) for c in self.spec.consultees]
 
@@ -264,7 +277,7 @@ class Duty:
     def close_consultation(self, actor: str, now: dt.datetime, silence_is_consent: bool = True) -> None:
         """Close the round: before its end only when every reply is in; after it, silence is recorded."""
         waiting = [r for r in self.current_requests() if r.reply is None]
-        if self.state is State.CONSULTING and waiting and now.date() <= max(r.due for r in waiting):
+        if self.state is State.CONSULTING and waiting and local_date(now) <= max(r.due for r in waiting):
             self._check("close_consultation", "征求意见期限未到，尚有单位未反馈")
         self._move(
             "close_consultation",
@@ -355,12 +368,22 @@ class Duty:
         self._move("reassign", actor, now, f"{self.spec.lead} → {lead}：{reason}")
         consultees = tuple(c for c in self.spec.consultees if c != lead)
         self.spec = replace(self.spec, lead=lead, officer=officer, consultees=consultees)
+        # A department does not consult itself: its unanswered request in the open round goes too.
+        self.requests = [r for r in self.requests if not (r.consultee == lead and r.reply is None)]
 
     # --- time ------------------------------------------------------------------------------------------------
 
     def stage_ends(self) -> dict[Stage, dt.date]:
-        """The day each finished stage ended, from the audit trail (the last time, after a return)."""
-        return {_STAGE_ENDED_BY[e.action]: e.at.date() for e in self.events if e.action in _STAGE_ENDED_BY}
+        """The day each finished stage ended, from the audit trail. A return for amendment reopens revision and
+        everything after it, so their earlier ends no longer count."""
+        ended: dict[Stage, dt.date] = {}
+        for e in self.events:
+            if e.action in ("review_returned", "return"):
+                for stage in remaining_from(Stage.REVISION):
+                    ended.pop(stage, None)
+            elif e.action in _STAGE_ENDED_BY:
+                ended[_STAGE_ENDED_BY[e.action]] = local_date(e.at)
+        return ended
 
     def milestones(self, calendar: WorkCalendar, plan: Plan) -> dict[Stage, dt.date]:
         if self.last_working_day is None:

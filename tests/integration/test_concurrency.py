@@ -12,9 +12,7 @@ from engine.model import State
 from tests.support.workflows import SAMPLE, at, settings_for, workflow_with_people
 
 
-def _act(
-    url: str, data_dir: str, action: str, barrier: Barrier, results: multiprocessing.Queue[str]
-) -> None:
+def _act(url: str, data_dir: str, action: str, barrier: Barrier, results: multiprocessing.Queue[str]) -> None:
     """Load the duty, wait until the other process has loaded it too, then act and commit.
 
     Neither can hold its transaction open for the other: SQLite's BEGIN IMMEDIATE and PostgreSQL's row lock

@@ -742,11 +742,6 @@ def test_reassigning_to_the_same_lead_is_refused() -> None:
     assert "相同" in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reassign() drops the new lead from spec.consultees but leaves its pending request in the open round, "
-    "so the round cannot close early until the lead has 'replied' to itself",
-)
 def test_a_department_that_becomes_lead_mid_round_no_longer_holds_the_round_open() -> None:
     duty = consulting()
     duty.reply("renshi", CONSULTEE, at(10, 8), ())
@@ -805,11 +800,6 @@ def test_an_amendment_keeps_the_lead() -> None:
     assert duty.spec.lead == "caizheng"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="amend() takes the catalogue's consultees as they are: after a reassignment to a consulted "
-    "department, an amendment makes the lead one of its own consultees (reassign() promises it leaves them)",
-)
 def test_an_amendment_never_makes_the_lead_one_of_its_own_consultees() -> None:
     duty = in_state(State.DRAFTING)
     duty.reassign("maogong", "zhou.qi", COORDINATOR, at(10, 1), "职能调整")
@@ -817,11 +807,6 @@ def test_an_amendment_never_makes_the_lead_one_of_its_own_consultees() -> None:
     assert duty.spec.lead not in duty.spec.consultees
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="amend() accepts a track change after publication, leaving a 法规草案 in 已发布 (and then 已备案), "
-    "which publish() exists to prevent",
-)
 def test_a_published_document_cannot_be_amended_into_a_draft_regulation() -> None:
     duty = in_state(State.PUBLISHED)
     with pytest.raises(IllegalTransition):
@@ -954,11 +939,6 @@ def test_a_duty_is_overdue_after_the_last_working_day_unless_published() -> None
     assert not in_state(State.PUBLISHED).overdue(D(2007, 12, 30))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="milestones(): the publish stage plans 0 working days, so after a late 集体审议 that ended on a day "
-    "off the publish milestone is that day off instead of the next working day",
-)
 def test_a_late_deliberation_ending_on_a_day_off_puts_publication_on_a_working_day() -> None:
     duty = in_state(State.DELIBERATING)
     duty.deliberate(True, COORDINATOR, dt.datetime(2008, 1, 6, 10, tzinfo=SHANGHAI))  # a Sunday
@@ -966,12 +946,6 @@ def test_a_late_deliberation_ending_on_a_day_off_puts_publication_on_a_working_d
     assert CAL.is_workday(due)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Duty.stage_ends() keeps the end of review from the pass before a return from 集体审议, so a late "
-    "resubmission does not push the review milestone forward (milestones.py docstring: a stage that ends "
-    "late pushes the later milestones forward)",
-)
 def test_after_a_return_from_deliberation_a_late_resubmission_pushes_the_review_milestone() -> None:
     duty = in_state(State.DELIBERATING)  # review ended 2007-11-05
     duty.deliberate(False, COORDINATOR, at(12, 18), "资助范围过宽")
@@ -998,11 +972,6 @@ def test_a_naive_time_is_refused_and_changes_nothing(state: State, action: str) 
     assert duty == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open_consultation() takes now.date() in whatever zone `now` carries; 2007-09-28 17:00 UTC is already "
-    "2007-09-29 in Shanghai, so the round is dated and counted from the wrong day",
-)
 def test_a_utc_time_is_read_on_the_shanghai_calendar() -> None:
     duty = in_state(State.DRAFTING)
     duty.open_consultation(OFFICER, dt.datetime(2007, 9, 28, 17, tzinfo=dt.UTC), CAL, 7)

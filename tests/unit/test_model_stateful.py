@@ -97,13 +97,20 @@ class DutyMachine(RuleBasedStateMachine):
         track=st.sampled_from(Track),
         consultees=st.sampled_from([("maogong", "renshi"), ("renshi",), ("maogong", "renshi", "keji"), ()]),
         start=st.dates(dt.date(2007, 9, 3), dt.date(2007, 12, 28)),
+        head_start=st.integers(0, 9),
+        data=st.data(),
     )
-    def create(self, track: Track, consultees: tuple[str, ...], start: dt.date) -> None:
+    def create(
+        self, track: Track, consultees: tuple[str, ...], start: dt.date, head_start: int, data: st.DataObject
+    ) -> None:
+        """A new duty, taken a random number of ordinary steps along, so that every state is explored."""
         self.duty = Duty.from_spec(make_spec(track, consultees, dt.date(2007, 12, 31)), "sfb2007-129")
         self.now = dt.datetime.combine(start, dt.time(9), SHANGHAI)
         self.deadline = self.duty.deadline
         self.seen = 0  # events already checked by the deadline invariant
         self.terminal: Duty | None = None
+        for _ in range(head_start):
+            self.progress(data.draw(ADVANCE), data)
 
     # --- plumbing ---------------------------------------------------------------------------------------------
 
@@ -316,7 +323,9 @@ class DutyMachine(RuleBasedStateMachine):
         elif step == "deliberate":
             self.deliberate(minutes, data.draw(st.sampled_from([True, True, False])), "资助范围过宽")
         elif step == "publish_or_forward":
-            if duty.spec.track is Track.LEGISLATIVE:
+            # mostly the step the track allows, sometimes the other one, which must be refused
+            legislative = duty.spec.track is Track.LEGISLATIVE
+            if data.draw(st.sampled_from([legislative, legislative, not legislative])):
                 self.forward(minutes, "报市人大常委会")
             else:
                 self.publish(minutes, "深财〔2007〕12号", 10)
