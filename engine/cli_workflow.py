@@ -206,27 +206,38 @@ def opinion(
     if none == (file is not None):
         raise typer.BadParameter("请使用 --none 或 --file 之一", param_hint="--none/--file")
     with exit_codes():
-        opinions = _opinions(file) if file else ()
+        opinions, files = _opinions(file) if file else ((), ())
         workflow = _workflow()
         department = workflow.ports.registry.lookup(dept).key if dept else None
         wf.record_opinion(
-            duty, opinions, actor=actor, now=parse_now(now), ports=workflow.ports, department=department
+            duty,
+            opinions,
+            actor=actor,
+            now=parse_now(now),
+            ports=workflow.ports,
+            department=department,
+            files=files,
         )
         out.print(f"{duty}：已记录{'无意见' if not opinions else f' {len(opinions)} 条意见'}")
 
 
-def _opinions(path: Path) -> tuple[OpinionInput, ...]:
+def _opinions(path: Path) -> tuple[tuple[OpinionInput, ...], tuple[tuple[int, bytes, str], ...]]:
+    """Read opinions.toml: [[opinion]] with clause, text and optional attachments (files beside it)."""
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-        items = data["opinion"]
-        opinions = tuple(
-            OpinionInput(str(o["clause"]), str(o["text"]), tuple(o.get("attachments", []))) for o in items
+        items = tomllib.loads(path.read_text("utf-8"))["opinion"]
+        opinions = tuple(OpinionInput(str(o["clause"]), str(o["text"])) for o in items)
+        files = tuple(
+            (i, (path.parent / name).read_bytes(), Path(name).name)
+            for i, o in enumerate(items)
+            for name in o.get("attachments", [])
         )
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise InvalidInput(f"意见文件应为 TOML，含 [[opinion]] 的 clause 和 text：{path}（{exc}）") from exc
+        raise InvalidInput(
+            f"意见文件应为 TOML，含 [[opinion]] 的 clause 和 text，附件须为同目录下的文件：{path}（{exc}）"
+        ) from exc
     if not opinions or any(not o.text.strip() for o in opinions):
         raise InvalidInput(f"意见文件没有意见内容：{path}")
-    return opinions
+    return opinions, files
 
 
 @app.command()

@@ -5,7 +5,10 @@ back unless committed, and the aggregate checks before it writes.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
+import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,7 +22,7 @@ from engine.milestones import Plan
 from engine.model import Duty, State
 from engine.people import SYSTEM, User, UserRole, authorize
 from engine.ports import Dispatcher, UnitOfWork
-from engine.services.documents import keep_draft
+from engine.services.documents import keep_attachment, keep_draft
 from engine.workdays import WorkCalendar
 
 
@@ -143,12 +146,40 @@ def record_opinion(
     now: dt.datetime,
     ports: Ports,
     department: str | None = None,
+    files: tuple[tuple[int, bytes, str], ...] = (),
 ) -> Outcome:
-    """Record a department's reply: 无意见 when `opinions` is empty. An admin may name the department."""
+    """Record a department's reply: 无意见 when `opinions` is empty. An admin may name the department.
+
+    `files` are attachments as (opinion index, bytes, file name): any type, such as a scanned letter with a
+    seal. They are stored only once the reply is known to be allowed, and each opinion lists its attachments.
+    """
 
     def apply(duty: Duty, user: User) -> None:
         duty.reply(department or user.department, user.id, now, opinions)
 
+    if files:
+        with ports.uow() as uow:  # refuse before anything is stored
+            duty, user = uow.duties.get(duty_id), SYSTEM_USER if actor == SYSTEM else uow.users.get(actor)
+            authorize(user, "reply", lead=duty.spec.lead, consultees=duty.spec.consultees)
+            copy.deepcopy(duty).reply(department or user.department, user.id, now, opinions)
+        variant = department or user.department
+        ids: dict[int, list[str]] = {}
+        for index, data, filename in files:
+            kept = keep_attachment(
+                data,
+                filename,
+                duty_id=duty_id,
+                author=actor,
+                now=now,
+                store=ports.documents,
+                variant=variant,
+                media_type=mimetypes.guess_type(filename)[0] or "application/octet-stream",
+            )
+            ids.setdefault(index, []).append(kept.id)
+        opinions = tuple(
+            dataclasses.replace(o, attachments=(*o.attachments, *ids.get(i, ())))
+            for i, o in enumerate(opinions)
+        )
     return act(duty_id, "reply", apply, actor=actor, now=now, ports=ports, dispatcher=NO_DISPATCH)
 
 
