@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from engine.catalogue import load_calendar, load_catalogue, load_registry
 from engine.config import Settings
-from engine.database import default_url, make_engine, migrate
+from engine.database import default_url, is_current, make_engine, migrate
 from engine.departments import Registry
 from engine.drafting.filestore import FileDocumentStore
 from engine.drafting.render import Renderer, renderer
@@ -96,7 +96,7 @@ def open_workflow(settings: Settings, *, migrate_embedded: bool = True) -> Workf
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     db_engine = make_engine(url)
-    if migrate_embedded and settings.database_url is None:
+    if migrate_embedded and settings.database_url is None and not is_current(db_engine):
         migrate(db_engine)
     rules, templates = load_rules(settings), load_templates(settings)
     store: DocumentStore = (

@@ -15,13 +15,13 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Dialect, Engine, event
+
+if TYPE_CHECKING:  # alembic takes a third of a second to import; only migrating needs it
+    from alembic.config import Config
 
 BEGIN_OPTION = "sqlite_begin"  # a connection execution option: DEFERRED (default), IMMEDIATE or EXCLUSIVE
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
@@ -325,11 +325,24 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
     For a new revision: `command.revision(alembic_config(conn), "message", autogenerate=True)`.
     """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS).replace("%", "%%"))
     config.set_main_option("path_separator", "os")
     config.attributes["connection"] = connection
     return config
+
+
+def is_current(db_engine: Engine) -> bool:
+    """Tell, with one query and without loading Alembic, whether the database is at the newest revision."""
+    from engine.migrations import HEAD
+
+    try:
+        with db_engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
+    except sa.exc.DBAPIError:
+        return False
 
 
 def migrate(db_engine: Engine) -> None:
@@ -339,10 +352,14 @@ def migrate(db_engine: Engine) -> None:
     """
     with begin_immediate(db_engine) as conn:
         take_turns(conn, "banfa.migrations")
+        from alembic import command
+
         command.upgrade(alembic_config(conn), "head")
 
 
 def current_revision(db_engine: Engine) -> str | None:
     """Return the revision the database is at, or None when it has never been migrated."""
     with db_engine.connect() as conn:
+        from alembic.runtime.migration import MigrationContext
+
         return MigrationContext.configure(conn).get_current_revision()

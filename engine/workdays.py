@@ -80,6 +80,9 @@ class WorkCalendar:
 
     def __init__(self, overrides: Iterable[YearArrangement] = ()) -> None:
         self._overrides = {arrangement.year: arrangement for arrangement in overrides}
+        self._known: dict[
+            dt.date, bool
+        ] = {}  # chinesecalendar checks its range on every call: remember answers
 
     def coverage(self, year: int) -> Coverage:
         if year in self._overrides:
@@ -91,6 +94,12 @@ class WorkCalendar:
         return Coverage.OFFICIAL
 
     def is_workday(self, day: dt.date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: dt.date) -> bool:
         arrangement = self._overrides.get(day.year)
         if arrangement is not None:
             if day in arrangement.workdays:

@@ -208,3 +208,17 @@ def _user(*, created_at: dt.datetime) -> dict[str, object]:
         "roles": ["officer"],
         "created_at": created_at,
     }
+
+
+def test_head_names_the_newest_migration_and_is_current_after_migrating(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    from engine.database import alembic_config, is_current
+    from engine.migrations import HEAD
+
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD]
+    db_engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    assert not is_current(db_engine)
+    migrate(db_engine)
+    assert is_current(db_engine)
+    db_engine.dispose()

@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import settings
@@ -343,10 +344,10 @@ class DutyMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_event_follows_the_table(self) -> None:
-        state = State.NOT_STARTED
+        state: State | None = State.NOT_STARTED
         for event in self.duty.events:
-            assert event.from_state is state, event
-            move = (event.from_state, event.action)
+            assert event.from_state is state and state is not None, event
+            move = (state, event.action)
             in_place = event.to_state is state and state in IN_PLACE.get(event.action, frozenset())
             withdrawn = event.action == "withdraw" and event.to_state is State.WITHDRAWN
             assert TRANSITIONS.get(move) is event.to_state or in_place or withdrawn, event
@@ -357,7 +358,7 @@ class DutyMachine(RuleBasedStateMachine):
     def events_are_numbered_from_one_in_time_order(self) -> None:
         events = self.duty.events
         assert [e.seq for e in events] == list(range(1, len(events) + 1))
-        assert all(a.at <= b.at for a, b in zip(events, events[1:], strict=False))
+        assert all(a.at <= b.at for a, b in pairwise(events))
         assert all(e.at.tzinfo is not None and e.actor for e in events)
 
     @invariant()
