@@ -318,6 +318,8 @@ class Duty:
 
     def deliberate(self, approved: bool, actor: str, now: dt.datetime, reason: str = "") -> None:
         """Record the 集体审议: approved, or returned for amendment with the reason."""
+        if not approved and not reason.strip():
+            self._check("return", "退回修改须说明理由")
         self._move("approve" if approved else "return", actor, now, reason)
 
     def publish(
@@ -339,6 +341,8 @@ class Duty:
 
     def file(self, filed_on: dt.date, actor: str, now: dt.datetime) -> None:
         """Record the 备案 with the legal office."""
+        if self.publication is not None and filed_on < self.publication.published_on:
+            self._check("file", "备案日期不能早于发布日期")
         self._move("file", actor, now, filed_on.isoformat())
         assert self.publication is not None
         self.publication = replace(self.publication, filed_on=filed_on)
@@ -365,6 +369,8 @@ class Duty:
         """Give the duty to another lead department; it leaves the consultees if it was one."""
         if lead == self.spec.lead:
             self._check("reassign", "新牵头部门与原牵头部门相同")
+        if not reason.strip():
+            self._check("reassign", "调整牵头部门须说明理由")
         self._move("reassign", actor, now, f"{self.spec.lead} → {lead}：{reason}")
         consultees = tuple(c for c in self.spec.consultees if c != lead)
         self.spec = replace(self.spec, lead=lead, officer=officer, consultees=consultees)
@@ -378,10 +384,14 @@ class Duty:
         everything after it, so their earlier ends no longer count."""
         ended: dict[Stage, dt.date] = {}
         for e in self.events:
-            if e.action in ("review_returned", "return"):
-                for stage in remaining_from(Stage.REVISION):
-                    ended.pop(stage, None)
-            elif e.action in _STAGE_ENDED_BY:
+            reopened = {
+                "review_returned": Stage.REVISION,
+                "return": Stage.REVISION,
+                "open_consultation": Stage.CONSULTATION,
+            }.get(e.action)
+            for stage in remaining_from(reopened) if reopened else ():
+                ended.pop(stage, None)
+            if e.action in _STAGE_ENDED_BY:
                 ended[_STAGE_ENDED_BY[e.action]] = local_date(e.at)
         return ended
 

@@ -737,6 +737,25 @@ def test_reassigning_to_a_department_not_consulted_keeps_the_consultees() -> Non
     assert duty.state is State.REVIEWING
 
 
+def test_reassigning_mid_round_keeps_the_new_leads_reply_if_it_already_answered() -> None:
+    duty = consulting()
+    duty.reply("maogong", CONSULTEE, at(10, 8), (opinion(),))
+    duty.reassign("maogong", "zhou.qi", COORDINATOR, at(10, 9), "职能调整")
+    assert [(r.consultee, r.reply) for r in duty.requests] == [
+        ("maogong", ReplyKind.OPINIONS),
+        ("renshi", None),
+    ]
+    assert len(duty.opinions) == 1
+
+
+def test_reassigning_mid_round_drops_only_the_new_leads_pending_request() -> None:
+    duty = consulting()
+    duty.reassign("maogong", "zhou.qi", COORDINATOR, at(10, 8), "职能调整")
+    assert [(r.round, r.consultee) for r in duty.requests] == [(1, "renshi")]
+    refused(duty, lambda: duty.reply("maogong", CONSULTEE, at(10, 9), ()))
+    refused(duty, lambda: duty.close_consultation(OFFICER, at(10, 9)))
+
+
 def test_reassigning_to_the_same_lead_is_refused() -> None:
     duty = in_state(State.DRAFTING)
     error = refused(duty, lambda: duty.reassign("caizheng", "li.si", COORDINATOR, LATER, "无"))
@@ -793,6 +812,18 @@ def test_an_amendment_does_not_undo_a_granted_extension() -> None:
     duty.extend(D(2008, 3, 31), COORDINATOR, "经领导小组同意延期", at(10, 1), CAL)
     duty.amend(spec(deadline=D(2008, 1, 31)), "admin", at(10, 2), CAL)
     assert (duty.deadline, duty.last_working_day) == (D(2008, 3, 31), D(2008, 3, 31))
+
+
+def test_an_approved_draft_regulation_cannot_be_amended_into_a_normative_document() -> None:
+    duty = in_state(State.APPROVED, Track.LEGISLATIVE)
+    error = refused(duty, lambda: duty.amend(replace(duty.spec, track=Track.NORMATIVE), "admin", LATER, CAL))
+    assert "track" in str(error)
+
+
+def test_a_track_change_is_taken_before_approval() -> None:
+    duty = in_state(State.DELIBERATING, Track.LEGISLATIVE)
+    assert duty.amend(replace(duty.spec, track=Track.NORMATIVE), "admin", LATER, CAL) == ["track"]
+    assert duty.spec.track is Track.NORMATIVE
 
 
 def test_an_amendment_keeps_the_lead() -> None:
@@ -955,6 +986,14 @@ def test_after_a_return_from_deliberation_a_late_resubmission_pushes_the_review_
     assert due[Stage.REVIEW] >= CAL.add_workdays(D(2007, 12, 20), PLAN.review)
 
 
+def test_a_second_consultation_round_after_a_return_pushes_the_later_milestones() -> None:
+    duty = in_state(State.RETURNED)  # round one closed 2007-10-15
+    duty.open_consultation(OFFICER, at(12, 11), CAL, 7)
+    due = duty.milestones(CAL, PLAN)
+    assert due[Stage.CONSULTATION] >= CAL.add_workdays(D(2007, 12, 11), PLAN.window) == D(2007, 12, 20)
+    assert due[Stage.REVISION] >= CAL.add_workdays(D(2007, 12, 20), PLAN.revision)
+
+
 # --- time -------------------------------------------------------------------------------------------------
 
 
@@ -1047,3 +1086,16 @@ def test_an_unknown_action_is_forbidden_to_everyone_but_an_admin() -> None:
     for who in (CAIZHENG_OFFICER, RENSHI_CONTACT, LEGAL_OFFICE, LEADING_GROUP):
         with pytest.raises(Forbidden):
             authorize(who, "delete_everything", **THIS_DUTY)  # type: ignore[arg-type]
+
+
+def test_returns_and_reassignments_need_a_reason_and_filing_cannot_precede_publication() -> None:
+    deliberating = in_state(State.DELIBERATING)
+    with pytest.raises(IllegalTransition, match="理由"):
+        deliberating.deliberate(False, "coordinator", LATER, "")
+    drafting = in_state(State.DRAFTING)
+    with pytest.raises(IllegalTransition, match="理由"):
+        drafting.reassign("renshi", "", "coordinator", LATER, " ")
+    published = in_state(State.PUBLISHED)
+    assert published.publication is not None
+    with pytest.raises(IllegalTransition, match="备案日期"):
+        published.file(published.publication.published_on - dt.timedelta(days=1), "officer", LATER)
