@@ -6,6 +6,7 @@ Registered on the app of engine.cli. `banfa status` and `banfa show` read only; 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -20,6 +21,7 @@ from engine.drafting.history import Decision, Legality
 from engine.errors import InvalidInput
 from engine.services import workflow as wf
 from engine.services.notices import add_user, ingest_notice
+from engine.services.workflow import Outcome
 from engine.terminal import State, exit_codes, out, parse_date, parse_now
 
 _E = TypeVar("_E", Decision, Legality)
@@ -129,6 +131,16 @@ def start(
             out.print(f"{o.duty_id}：{o.state.value}")
 
 
+def _advance(service: Callable[..., Outcome], duty: str, *args: object, actor: str, now: str | None) -> None:
+    """Run a service that advances the duty, with the dispatcher, and report the state it left."""
+    with exit_codes():
+        workflow = _workflow()
+        o = service(
+            duty, *args, actor=actor, now=parse_now(now), ports=workflow.ports, dispatcher=workflow.dispatcher
+        )
+        out.print(f"{o.duty_id}：{o.state.value}")
+
+
 def _simple(name: str, service_doc: str) -> None:
     """Register a verb that takes only a duty, --as and --now."""
     services = {
@@ -138,12 +150,7 @@ def _simple(name: str, service_doc: str) -> None:
     }
 
     def command(duty: DutyArg, actor: As, now: Now = None) -> None:
-        with exit_codes():
-            workflow = _workflow()
-            o = services[name](
-                duty, actor=actor, now=parse_now(now), ports=workflow.ports, dispatcher=workflow.dispatcher
-            )
-            out.print(f"{o.duty_id}：{o.state.value}")
+        _advance(services[name], duty, actor=actor, now=now)
 
     command.__doc__ = service_doc
     app.command(name)(command)
@@ -274,20 +281,8 @@ def review(
     now: Now = None,
 ) -> None:
     """记录合法性审核意见。"""
-    with exit_codes():
-        result = _enum(Legality, outcome, "--outcome")
-        text = opinion_file.read_text("utf-8").strip() if opinion_file else ""
-        workflow = _workflow()
-        o = wf.record_review(
-            duty,
-            result,
-            text,
-            actor=actor,
-            now=parse_now(now),
-            ports=workflow.ports,
-            dispatcher=workflow.dispatcher,
-        )
-        out.print(f"{o.duty_id}：{o.state.value}")
+    text = opinion_file.read_text("utf-8").strip() if opinion_file else ""
+    _advance(wf.record_review, duty, _enum(Legality, outcome, "--outcome"), text, actor=actor, now=now)
 
 
 @app.command()
@@ -299,18 +294,7 @@ def deliberate(
     now: Now = None,
 ) -> None:
     """记录集体审议结果。"""
-    with exit_codes():
-        workflow = _workflow()
-        o = wf.deliberate(
-            duty,
-            approve,
-            reason,
-            actor=actor,
-            now=parse_now(now),
-            ports=workflow.ports,
-            dispatcher=workflow.dispatcher,
-        )
-        out.print(f"{o.duty_id}：{o.state.value}")
+    _advance(wf.deliberate, duty, approve, reason, actor=actor, now=now)
 
 
 @app.command()
@@ -323,19 +307,8 @@ def publish(
     now: Now = None,
 ) -> None:
     """发布（编文号、签发）。"""
-    with exit_codes():
-        workflow = _workflow()
-        o = wf.publish(
-            duty,
-            number,
-            parse_date(date, "--date"),
-            parse_date(effective, "--effective"),
-            actor=actor,
-            now=parse_now(now),
-            ports=workflow.ports,
-            dispatcher=workflow.dispatcher,
-        )
-        out.print(f"{o.duty_id}：{o.state.value}")
+    published, takes_effect = parse_date(date, "--date"), parse_date(effective, "--effective")
+    _advance(wf.publish, duty, number, published, takes_effect, actor=actor, now=now)
 
 
 @app.command()
@@ -343,17 +316,7 @@ def forward(
     duty: DutyArg, actor: As, reason: Annotated[str, typer.Option("--reason")] = "", now: Now = None
 ) -> None:
     """法规草案报送立法程序。"""
-    with exit_codes():
-        workflow = _workflow()
-        o = wf.forward(
-            duty,
-            reason,
-            actor=actor,
-            now=parse_now(now),
-            ports=workflow.ports,
-            dispatcher=workflow.dispatcher,
-        )
-        out.print(f"{o.duty_id}：{o.state.value}")
+    _advance(wf.forward, duty, reason, actor=actor, now=now)
 
 
 @app.command("file")
@@ -361,17 +324,7 @@ def file_command(
     duty: DutyArg, actor: As, date: Annotated[str, typer.Option("--date", help="备案日期")], now: Now = None
 ) -> None:
     """备案。"""
-    with exit_codes():
-        workflow = _workflow()
-        o = wf.file_duty(
-            duty,
-            parse_date(date, "--date"),
-            actor=actor,
-            now=parse_now(now),
-            ports=workflow.ports,
-            dispatcher=workflow.dispatcher,
-        )
-        out.print(f"{o.duty_id}：{o.state.value}")
+    _advance(wf.file_duty, duty, parse_date(date, "--date"), actor=actor, now=now)
 
 
 @app.command()
