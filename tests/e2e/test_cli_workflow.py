@@ -27,6 +27,8 @@ def data(tmp_path: Path) -> Path:
         ("zhang", "caizheng", "officer"),
         ("li", "maogong", "consultee"),
         ("wang", "gongan", "officer"),
+        ("fa", "fazhiban", "reviewer"),
+        ("office", "maogong", "coordinator"),
     ):
         assert (
             run(
@@ -44,13 +46,37 @@ def test_an_officer_drives_a_duty_from_the_cli_and_show_tells_the_story(data: Pa
         ("consult", SAMPLE, "--as", "zhang", "--now", "2007-09-28T10:00"),
         ("close", SAMPLE, "--as", "zhang", "--now", "2007-10-13T09:00"),
         ("submit", SAMPLE, "--as", "zhang", "--now", "2007-10-15T09:00"),
+        ("review", SAMPLE, "--as", "fa", "--outcome", "合法", "--now", "2007-10-22T09:00"),
+        ("deliberate", SAMPLE, "--approve", "--as", "office", "--now", "2007-10-25T09:00"),
+        (
+            "publish",
+            SAMPLE,
+            "--as",
+            "zhang",
+            "--number",
+            "深财〔2007〕35号",
+            "--date",
+            "2007-10-26",
+            "--effective",
+            "2008-01-01",
+            "--now",
+            "2007-10-26T09:00",
+        ),
+        ("file", SAMPLE, "--as", "zhang", "--date", "2007-10-29", "--now", "2007-10-29T09:00"),
     ]
     for step in steps:
         result = run(data, *step)
         assert result.returncode == 0, (step, result.stderr)
     shown = run(data, "show", SAMPLE)
     assert shown.returncode == 0
-    for expected in ("合法性审核中", "逾期未反馈", "征求意见函-市贸工局.docx", "送审稿.docx", "2007-10-12"):
+    for expected in (
+        "已备案",
+        "逾期未反馈",
+        "征求意见函-市贸工局.docx",
+        "送审稿.docx",
+        "发布稿.docx",
+        "2007-10-12",
+    ):
         assert expected in shown.stdout
 
 
