@@ -62,7 +62,9 @@ def user_add(
 ) -> None:
     """创建或更新用户账号。"""
     with exit_codes():
-        user = add_user(user_id, name, dept, tuple(roles), ports=_workflow().ports, email=email)
+        user = add_user(
+            user_id, name, dept, tuple(roles), now=parse_now(None), ports=_workflow().ports, email=email
+        )
         out.print(
             f"已保存用户 {user.id}（{user.name}，{user.department}，{'、'.join(r.label for r in user.roles)}）"
         )

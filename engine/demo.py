@@ -44,19 +44,32 @@ def _user(key: str, role: UserRole) -> str:
 def setup_people(workflow: Workflow, catalogue: Catalogue) -> None:
     """One officer per lead department, one consultee per consulted department, the office and the reviewer."""
     ports, registry = workflow.ports, workflow.ports.registry
-    add_user("admin", "系统管理员", catalogue.coordinator.department or "maogong", ("admin",), ports=ports)
+    add_user(
+        "admin",
+        "系统管理员",
+        catalogue.coordinator.department or "maogong",
+        ("admin",),
+        now=START,
+        ports=ports,
+    )
     add_user(
         "coordinator",
         "统筹协调员",
         catalogue.coordinator.department or "maogong",
         ("coordinator",),
+        now=START,
         ports=ports,
     )
     if catalogue.coordinator.reviewer:
-        add_user("reviewer", "审核员", catalogue.coordinator.reviewer, ("reviewer",), ports=ports)
+        add_user("reviewer", "审核员", catalogue.coordinator.reviewer, ("reviewer",), now=START, ports=ports)
     for key in sorted({d.lead for d in catalogue.duties if d.lead}):
         add_user(
-            _user(key, UserRole.OFFICER), f"{registry.get(key).display}承办人", key, ("officer",), ports=ports
+            _user(key, UserRole.OFFICER),
+            f"{registry.get(key).display}承办人",
+            key,
+            ("officer",),
+            now=START,
+            ports=ports,
         )
     for key in sorted({c for d in catalogue.duties for c in d.consultees}):
         add_user(
@@ -64,6 +77,7 @@ def setup_people(workflow: Workflow, catalogue: Catalogue) -> None:
             f"{registry.get(key).display}联络员",
             key,
             ("consultee",),
+            now=START,
             ports=ports,
         )
 

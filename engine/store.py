@@ -83,14 +83,14 @@ class SqlUsers:
             raise UnknownUser(user_id)
         return User(row.id, row.name, row.department, frozenset(UserRole(r) for r in row.roles), row.email)
 
-    def add(self, user: User) -> None:
+    def add(self, user: User, now: dt.datetime) -> None:
         values = {
             "id": user.id,
             "name": user.name,
             "department": user.department,
             "roles": sorted(r.value for r in user.roles),
             "email": user.email,
-            "created_at": dt.datetime.now(dt.UTC),
+            "created_at": now,
         }
         if self.c.execute(sa.select(db.users.c.id).where(db.users.c.id == user.id)).first():
             values.pop("created_at")
@@ -233,7 +233,11 @@ class SqlDuties:
         duty.version = 1
         self.c.execute(
             sa.insert(db.duties).values(
-                id=duty.id, notice_id=duty.notice_id, version=1, created_at=_now(), **_duty_values(duty)
+                id=duty.id,
+                notice_id=duty.notice_id,
+                version=1,
+                created_at=_last_change(duty),
+                **_duty_values(duty),
             )
         )
         self._children(duty, persisted_events=0, persisted_reviews=0, persisted_extensions=0)
@@ -378,9 +382,11 @@ class SqlDuties:
         return [self.get(i) for i in self.c.execute(query).scalars()]
 
 
-def _now() -> dt.datetime:
-    """The time a row was written, for housekeeping columns only; domain times always come from `now`."""
-    return dt.datetime.now(dt.UTC)
+def _last_change(duty: Duty) -> dt.datetime:
+    """When the duty last changed: its newest audit event (the store never reads the clock)."""
+    if not duty.events:
+        raise ValueError(f"a duty is stored with at least its ingest event: {duty.id}")
+    return duty.events[-1].at
 
 
 def _duty_values(duty: Duty) -> dict[str, Any]:
@@ -407,7 +413,7 @@ def _duty_values(duty: Duty) -> dict[str, Any]:
         "published_on": p.published_on if p else None,
         "effective_on": p.effective_on if p else None,
         "filed_on": p.filed_on if p else None,
-        "updated_at": _now(),
+        "updated_at": _last_change(duty),
     }
 
 

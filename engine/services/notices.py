@@ -73,7 +73,14 @@ def ingest_notice(catalogue: Catalogue, *, actor: str, now: dt.datetime, ports: 
 
 
 def add_user(
-    user_id: str, name: str, department: str, roles: tuple[str, ...], *, ports: Ports, email: str = ""
+    user_id: str,
+    name: str,
+    department: str,
+    roles: tuple[str, ...],
+    *,
+    now: dt.datetime,
+    ports: Ports,
+    email: str = "",
 ) -> User:
     """Create an account; the department must be in the registry and every role known."""
     if not USER_ID.match(user_id):
@@ -90,6 +97,6 @@ def add_user(
     user = User(user_id, name, dept.key, parsed, email)
     with ports.uow() as uow:
         uow.departments.sync(list(ports.registry))
-        uow.users.add(user)
+        uow.users.add(user, now)
         uow.commit()
     return user
