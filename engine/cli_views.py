@@ -27,10 +27,11 @@ def _workflow() -> Workflow:
 def status_command(
     notice: Annotated[str | None, typer.Option("--notice", help="只看一个通知")] = None,
     today: Annotated[str | None, typer.Option("--today", help="以该日为今天 YYYY-MM-DD")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="以该时刻为现在（ISO 8601），同 --today")] = None,
 ) -> None:
     """全部任务对照节点的进度表（有风险的标黄，已逾期的标红）。"""
     with exit_codes():
-        day = parse_date(today, "--today") if today else parse_now(None).date()
+        day = parse_date(today, "--today") if today else parse_now(now).astimezone(SHANGHAI).date()
         rows = status(day, ports=_workflow().ports, notice_id=notice)
         table = Table(
             "位置",
