@@ -81,6 +81,18 @@ def act(
     return outcome
 
 
+def rehearse(
+    duty_id: str, action: str, apply: Callable[[Duty, User], None], *, actor: str, ports: Ports
+) -> User:
+    """Try an action on a copy of the duty, so that it is refused before any file it brings is stored."""
+    with ports.uow() as uow:
+        user = SYSTEM_USER if actor == SYSTEM else uow.users.get(actor)
+        duty = uow.duties.get(duty_id)
+        authorize(user, action, lead=duty.spec.lead, consultees=duty.spec.consultees)
+        apply(copy.deepcopy(duty), user)
+    return user
+
+
 def start_duty(
     duty_id: str, *, actor: str, now: dt.datetime, ports: Ports, dispatcher: Dispatcher
 ) -> Outcome:
@@ -106,11 +118,7 @@ def upload_draft(
     dispatcher: Dispatcher,
 ) -> Outcome:
     """Keep a validated revision as the next version of the draft and record it on the duty."""
-    with ports.uow() as uow:  # refuse before anything is stored
-        duty = uow.duties.get(duty_id)
-        authorize(uow.users.get(actor), "upload", lead=duty.spec.lead)
-        if duty.state not in (State.DRAFTING, State.REVISING, State.RETURNED):
-            duty.upload(actor, now, "")  # raises IllegalTransition with the reason
+    rehearse(duty_id, "upload", lambda d, u: d.upload(u.id, now, filename), actor=actor, ports=ports)
     version = keep_draft(data, filename, duty_id=duty_id, author=actor, now=now, store=ports.documents)
     return act(
         duty_id,
@@ -158,10 +166,7 @@ def record_opinion(
         duty.reply(department or user.department, user.id, now, opinions)
 
     if files:
-        with ports.uow() as uow:  # refuse before anything is stored
-            duty, user = uow.duties.get(duty_id), SYSTEM_USER if actor == SYSTEM else uow.users.get(actor)
-            authorize(user, "reply", lead=duty.spec.lead, consultees=duty.spec.consultees)
-            copy.deepcopy(duty).reply(department or user.department, user.id, now, opinions)
+        user = rehearse(duty_id, "reply", apply, actor=actor, ports=ports)
         variant = department or user.department
         ids: dict[int, list[str]] = {}
         for index, data, filename in files:

@@ -233,8 +233,10 @@ def test_an_uploaded_revision_is_the_next_version_and_feeds_the_review_draft(flo
         (1, "generated", "system"),
         (2, "uploaded", "zhang"),
     ]
+    other = made_by_python_docx("第一条　别的部门的稿子。")
     with pytest.raises(Forbidden):
-        wf.upload_draft(SAMPLE, revision, "x.docx", actor="wang", now=at("2007-09-21"), ports=p, dispatcher=d)
+        wf.upload_draft(SAMPLE, other, "x.docx", actor="wang", now=at("2007-09-21"), ports=p, dispatcher=d)
+    assert len(p.documents.versions(SAMPLE, DocumentKind.DRAFT)) == 2  # refused before anything was stored
     wf.open_consultation(SAMPLE, actor="zhang", now=at("2007-09-28"), ports=p, dispatcher=d)
     wf.record_opinion(SAMPLE, (), actor="li", now=at("2007-10-08"), ports=p)
     wf.close_consultation(SAMPLE, actor="zhang", now=at("2007-10-09"), ports=p, dispatcher=d)
