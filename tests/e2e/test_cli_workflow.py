@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.bootstrap import open_workflow
+from engine.config import Settings
+from engine.drafting.versions import DocumentKind
 from tests.e2e.test_cli import banfa
-from tests.support.paths import ROOT
+from tests.support.paths import ROOT, SHARED
 
 SAMPLE = "sfb2007-129-02-02-1-caizheng"
 
@@ -145,3 +148,21 @@ def test_the_demo_replays_2007_and_every_duty_reaches_its_end(tmp_path: Path) ->
     assert str(folder.resolve()) in result.stdout.replace("\n", "")
     again = banfa("demo", "--data-dir", folder)
     assert again.returncode == 2 and "不为空" in again.stderr
+    if SHARED.is_dir():  # the documents the replay made pass the GB/T 9704 checker too
+        workflow = open_workflow(Settings(data_dir=folder).resolved())
+        store = workflow.ports.documents
+        kinds = (DocumentKind.PUBLISHED, DocumentKind.CONSULTATION_LETTER, DocumentKind.ADOPTION_TABLE)
+        paths = []
+        for kind in kinds:
+            version = next(v for v in store.versions(SAMPLE, kind))
+            paths.append(tmp_path / f"{kind.value}.docx")
+            paths[-1].write_bytes(store.read(version.id))
+        workflow.db_engine.dispose()
+        check = subprocess.run(
+            [sys.executable, str(SHARED / "tools" / "gbt9704_check.py"), *map(str, paths)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert check.returncode == 0, check.stdout
