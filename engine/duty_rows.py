@@ -1,0 +1,320 @@
+"""The duty repository: a `Duty` aggregate read from and written to its rows, under an optimistic lock.
+
+A save names the version it read; a stale version raises ConcurrencyConflict with nothing written. Audit
+events, reviews and extensions are append-only; a duty's consultation rows are rewritten with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from engine import database as db
+from engine.consultation import Opinion, Request, Ruling
+from engine.drafting.history import Decision, Legality, ReplyKind
+from engine.duties import DutySpec
+from engine.errors import ConcurrencyConflict, DutyNotFound
+from engine.model import Duty, Event, Extension, Publication, Review, State
+from engine.normative import Track
+
+
+class SqlDuties:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def get(self, duty_id: str) -> Duty:
+        row = self.c.execute(sa.select(db.duties).where(db.duties.c.id == duty_id)).first()
+        if row is None:
+            raise DutyNotFound(duty_id)
+        duty = Duty(
+            _spec(row),
+            row.notice_id,
+            State(row.state),
+            row.version,
+            row.stage_version,
+            row.machine_done,
+            row.deadline,
+            row.last_working_day,
+        )
+        duty.events = [
+            Event(
+                e.seq,
+                e.at,
+                e.actor,
+                e.action,
+                State(e.from_state) if e.from_state else None,
+                State(e.to_state) if e.to_state else None,
+                e.reason,
+            )
+            for e in self._rows(db.events, duty_id, db.events.c.seq)
+        ]
+        duty.requests = [
+            Request(
+                r.round,
+                r.consultee,
+                r.sent_on,
+                r.due,
+                ReplyKind(r.reply) if r.reply else None,
+                r.replied_at,
+                r.replied_by,
+            )
+            for r in self._rows(db.consultation_requests, duty_id, db.consultation_requests.c.id)
+        ]
+        duty.opinions = self._opinions(duty_id)
+        duty.reviews = [
+            Review(Legality(r.outcome), r.opinion, r.reviewer, r.reviewed_at)
+            for r in self._rows(db.reviews, duty_id, db.reviews.c.seq)
+        ]
+        duty.extensions = [
+            Extension(x.old_deadline, x.new_deadline, x.approver, x.reason, x.granted_at)
+            for x in self._rows(db.extensions, duty_id, db.extensions.c.seq)
+        ]
+        if duty.extensions:  # the catalogue's deadline is the one before the first extension
+            duty.spec = replace(duty.spec, deadline=duty.extensions[0].old_deadline)
+        if row.publication_number:
+            duty.publication = Publication(
+                row.publication_number, row.published_on, row.effective_on, row.filed_on
+            )
+        return duty
+
+    def _rows(self, table: sa.Table, duty_id: str, order: sa.ColumnElement[Any]) -> list[Any]:
+        return list(self.c.execute(sa.select(table).where(table.c.duty_id == duty_id).order_by(order)))
+
+    def _opinions(self, duty_id: str) -> list[Opinion]:
+        query = (
+            sa.select(db.opinions, db.decisions)
+            .outerjoin(db.decisions, db.decisions.c.opinion_id == db.opinions.c.id)
+            .where(db.opinions.c.duty_id == duty_id)
+            .order_by(db.opinions.c.round, db.opinions.c.consultee, db.opinions.c.seq)
+        )
+        return [
+            Opinion(
+                o.id,
+                o.round,
+                o.consultee,
+                o.seq,
+                o.clause,
+                o.text,
+                o.author,
+                o.created_at,
+                tuple(o.attachments),
+                Ruling(Decision(o.decision), o.reason, o.decided_by, o.decided_at) if o.decision else None,
+            )
+            for o in self.c.execute(query)
+        ]
+
+    def add(self, duty: Duty) -> None:
+        duty.version = 1
+        self.c.execute(
+            sa.insert(db.duties).values(
+                id=duty.id,
+                notice_id=duty.notice_id,
+                version=1,
+                created_at=_last_change(duty),
+                **_duty_values(duty),
+            )
+        )
+        self._children(duty, persisted_events=0, persisted_reviews=0, persisted_extensions=0)
+
+    def save(self, duty: Duty) -> None:
+        """Write the duty if nobody else has since it was read; raise ConcurrencyConflict otherwise."""
+        result = self.c.execute(
+            sa.update(db.duties)
+            .where(db.duties.c.id == duty.id, db.duties.c.version == duty.version)
+            .values(version=duty.version + 1, **_duty_values(duty))
+        )
+        if result.rowcount != 1:
+            raise ConcurrencyConflict(duty.id)
+        counts = [self._count(t, duty.id) for t in (db.events, db.reviews, db.extensions)]
+        self.c.execute(
+            sa.delete(db.decisions).where(
+                db.decisions.c.opinion_id.in_(
+                    sa.select(db.opinions.c.id).where(db.opinions.c.duty_id == duty.id)
+                )
+            )
+        )
+        for table in (db.opinions, db.consultation_requests):
+            self.c.execute(sa.delete(table).where(table.c.duty_id == duty.id))
+        self._children(duty, *counts)
+        duty.version += 1
+
+    def _count(self, table: sa.Table, duty_id: str) -> int:
+        return int(
+            self.c.execute(
+                sa.select(sa.func.count()).select_from(table).where(table.c.duty_id == duty_id)
+            ).scalar_one()
+        )
+
+    def _children(
+        self, duty: Duty, persisted_events: int, persisted_reviews: int, persisted_extensions: int
+    ) -> None:
+        rows: list[tuple[sa.Table, list[dict[str, Any]]]] = [
+            (
+                db.events,
+                [
+                    {
+                        "duty_id": duty.id,
+                        "seq": e.seq,
+                        "at": e.at,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "from_state": e.from_state.value if e.from_state else None,
+                        "to_state": e.to_state.value if e.to_state else None,
+                        "reason": e.reason,
+                    }
+                    for e in duty.events[persisted_events:]
+                ],
+            ),
+            (
+                db.consultation_requests,
+                [
+                    {
+                        "duty_id": duty.id,
+                        "round": r.round,
+                        "consultee": r.consultee,
+                        "sent_on": r.sent_on,
+                        "due": r.due,
+                        "reply": r.reply.value if r.reply else None,
+                        "replied_at": r.replied_at,
+                        "replied_by": r.replied_by,
+                    }
+                    for r in duty.requests
+                ],
+            ),
+            (
+                db.opinions,
+                [
+                    {
+                        "id": o.id,
+                        "duty_id": duty.id,
+                        "round": o.round,
+                        "consultee": o.consultee,
+                        "seq": o.seq,
+                        "clause": o.clause,
+                        "text": o.text,
+                        "attachments": list(o.attachments),
+                        "author": o.author,
+                        "created_at": o.created_at,
+                    }
+                    for o in duty.opinions
+                ],
+            ),
+            (
+                db.decisions,
+                [
+                    {
+                        "opinion_id": o.id,
+                        "decision": o.ruling.decision.value,
+                        "reason": o.ruling.reason,
+                        "decided_by": o.ruling.by,
+                        "decided_at": o.ruling.at,
+                    }
+                    for o in duty.opinions
+                    if o.ruling is not None
+                ],
+            ),
+            (
+                db.reviews,
+                [
+                    {
+                        "duty_id": duty.id,
+                        "seq": i,
+                        "outcome": r.outcome.value,
+                        "opinion": r.opinion,
+                        "reviewer": r.reviewer,
+                        "reviewed_at": r.at,
+                    }
+                    for i, r in enumerate(duty.reviews, 1)
+                    if i > persisted_reviews
+                ],
+            ),
+            (
+                db.extensions,
+                [
+                    {
+                        "duty_id": duty.id,
+                        "seq": i,
+                        "old_deadline": x.old_deadline,
+                        "new_deadline": x.new_deadline,
+                        "approver": x.approver,
+                        "reason": x.reason,
+                        "granted_at": x.at,
+                    }
+                    for i, x in enumerate(duty.extensions, 1)
+                    if i > persisted_extensions
+                ],
+            ),
+        ]
+        for table, values in rows:
+            if values:
+                self.c.execute(sa.insert(table), values)
+
+    def list(self, notice_id: str | None = None) -> list[Duty]:
+        query = sa.select(db.duties.c.id).order_by(db.duties.c.notice_id, db.duties.c.id)
+        if notice_id is not None:
+            query = query.where(db.duties.c.notice_id == notice_id)
+        return [self.get(i) for i in self.c.execute(query).scalars()]
+
+
+def _last_change(duty: Duty) -> dt.datetime:
+    """When the duty last changed: its newest audit event (the store never reads the clock)."""
+    if not duty.events:
+        raise ValueError(f"a duty is stored with at least its ingest event: {duty.id}")
+    return duty.events[-1].at
+
+
+def _duty_values(duty: Duty) -> dict[str, Any]:
+    s, p = duty.spec, duty.publication
+    return {
+        "location": s.location,
+        "ref": s.ref,
+        "title": s.title or s.document or "",
+        "document": s.document,
+        "kind": s.kind,
+        "track": s.track.value,
+        "lead": s.lead,
+        "co_departments": list(s.co_departments),
+        "consultees": list(s.consultees),
+        "officer": s.officer,
+        "text": s.text,
+        "basis": list(s.basis),
+        "deadline": duty.deadline,
+        "last_working_day": duty.last_working_day,
+        "state": duty.state.value,
+        "stage_version": duty.stage_version,
+        "machine_done": duty.machine_done,
+        "publication_number": p.number if p else None,
+        "published_on": p.published_on if p else None,
+        "effective_on": p.effective_on if p else None,
+        "filed_on": p.filed_on if p else None,
+        "updated_at": _last_change(duty),
+    }
+
+
+def _spec(row: Any) -> DutySpec:
+    return DutySpec(
+        id=row.id,
+        ref=row.ref,
+        location=row.location,
+        lead_as_written=None,
+        lead=row.lead,
+        co_departments_as_written=(),
+        co_departments=tuple(row.co_departments),
+        co_open=False,
+        text=row.text,
+        document=row.document,
+        title=row.title,
+        kind=row.kind,
+        track=Track(row.track),
+        basis=tuple(row.basis),
+        deadline=row.deadline,
+        last_working_day=row.last_working_day,
+        recurring=None,
+        drafting=True,
+        consultees=tuple(row.consultees),
+        officer=row.officer,
+    )
