@@ -138,7 +138,7 @@ def test_a_text_that_is_not_a_notice_is_refused_with_the_reason(text: str) -> No
         parse(text)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text())
 def test_any_text_gives_a_notice_or_a_parse_error(text: str) -> None:
     with contextlib.suppress(NoticeParseError):
@@ -183,7 +183,7 @@ FRAGMENTS = [
 ]
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=3), max_size=40))
 def test_notice_shaped_noise_gives_a_notice_or_a_parse_error(parts: list[str]) -> None:
     with contextlib.suppress(NoticeParseError):
