@@ -263,3 +263,19 @@ def test_the_comparison_lists_changed_inserted_and_deleted_articles() -> None:
 
 def test_the_sample_duty_is_the_one_the_issue_names() -> None:
     assert drafting().duty.id == SAMPLE
+
+
+def test_a_lawful_review_without_remarks_and_an_opinion_ending_in_a_full_stop_read_cleanly() -> None:
+    replies = (
+        Reply(
+            "深圳市贸易工业局",
+            ReplyKind.OPINIONS,
+            (Opinion("深圳市贸易工业局", "第四条", "建议增加时限。", Decision.NOT_ADOPTED, "另行规定。"),),
+        ),
+    )
+    review = Review(Legality.LAWFUL, "", "深圳市人民政府法制办公室", D(2007, 10, 22))
+    history = History(replies=replies, review=review)
+    explanation = compose(DocumentKind.EXPLANATION, drafting(history=history), WORDING).text
+    assert "建议增加时限。处理情况：不予采纳。另行规定。" in explanation and "。。" not in explanation
+    opinion = compose(DocumentKind.LEGALITY_OPINION, drafting(history=history), WORDING).text.splitlines()
+    assert opinion[opinion.index("二、具体意见") + 1] == "经审核，未发现需要修改的问题。"
