@@ -1,6 +1,7 @@
 """Replay 2007: the seed notice's duties driven to their end on a simulated clock, in-process.
 
-Every drafting duty starts on 2007-09-11. Consulted departments reply on scripted days: some with opinions,
+Every drafting duty starts on 2007-09-11, and its officer uploads the written draft a week and a half later.
+Consulted departments reply on scripted days: some with opinions,
 some with 无意见, and some never, so that silence counts when the window closes. Opinions are decided; one
 review returns a duty for amendment once; every duty reaches its track's terminal state by 2007-12-29.
 The clock is an argument everywhere; nothing here reads the real one.
@@ -9,18 +10,22 @@ The clock is an argument everywhere; nothing here reads the real one.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from engine.bootstrap import Workflow, load_rules
 from engine.config import Settings
 from engine.consultation import OpinionInput
-from engine.drafting.history import Decision, Legality
+from engine.drafting.compose import compose
+from engine.drafting.history import Decision, History, Legality
+from engine.drafting.text import DraftText, articles_from_paragraphs
+from engine.drafting.versions import DocumentKind
 from engine.duties import Catalogue
 from engine.model import Duty, State
 from engine.normative import Track
 from engine.people import UserRole
 from engine.services import workflow as wf
+from engine.services.machine import drafting_of
 from engine.services.notices import add_user, ingest_notice
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -125,10 +130,48 @@ OPINIONS = (
 )
 
 
+def _revise(workflow: Workflow, duty_id: str, officer: str, now: dt.datetime) -> None:
+    """The officer writes the substantive articles in place of the skeleton's placeholders and uploads them."""
+    duty = _duty(workflow, duty_id)
+    with workflow.ports.uow() as uow:
+        notice = uow.notices.get(duty.notice_id)
+    assert notice is not None
+    drafting = drafting_of(duty, notice, workflow.ports, now)
+    lead = drafting.parties.lead.name
+    noun = "条例" if duty.spec.track is Track.LEGISLATIVE else "办法"
+    subject = (duty.spec.document or duty.spec.title or "").rstrip(noun)
+    paragraphs = (
+        duty.spec.title or "",
+        "第一章　总则",
+        f"第一条　为了做好{subject}工作，根据《{notice.info.title}》（{notice.info.number}），结合本市实际，制定本{noun}。",
+        f"第二条　本{noun}适用于本市行政区域内与{subject}有关的管理和服务活动。",
+        f"第三条　{lead}负责本{noun}的组织实施，有关部门按照各自职责做好相关工作。",
+        "第二章　管理措施",
+        f"第四条　{lead}应当建立工作台账，按季度向服务外包工作领导小组办公室报送实施情况。",
+        "第三章　附则",
+        f"第五条　本{noun}由{lead}负责解释。",
+        f"第六条　本{noun}自2008年1月1日起施行，有效期5年。",
+    )
+    text = DraftText(paragraphs, articles_from_paragraphs(paragraphs))
+    content = compose(
+        DocumentKind.DRAFT, replace(drafting, history=History(text=text)), workflow.ports.wording
+    )
+    wf.upload_draft(
+        duty_id,
+        workflow.ports.render(content),
+        "修改稿.docx",
+        actor=officer,
+        now=now,
+        ports=workflow.ports,
+        dispatcher=workflow.dispatcher,
+    )
+
+
 def _consult(workflow: Workflow, clock: Clock, duty_id: str, officer: str, index: int) -> dt.datetime:
     """Open the round, let departments reply or stay silent, close it at the window's end, decide opinions."""
     ports, dispatch = workflow.ports, workflow.dispatcher
     opened = clock.after(START, 10 + index % 3)
+    _revise(workflow, duty_id, officer, clock.after(START, 7))
     wf.open_consultation(duty_id, actor=officer, now=opened, ports=ports, dispatcher=dispatch)
     duty = _duty(workflow, duty_id)
     for n, request in enumerate(duty.current_requests()):
