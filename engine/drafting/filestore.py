@@ -37,6 +37,7 @@ from engine.drafting.versions import (
     DocumentKind,
     DocumentVersion,
     Origin,
+    check_put,
     checksum,
     document_id,
 )
@@ -82,11 +83,9 @@ class FileDocumentStore:
 
         Raise ValueError for a naive `now`, a duty id that is not an ASCII slug, or a variant that is not one.
         """
-        if now.utcoffset() is None:
-            raise ValueError(f"now must be timezone-aware: {now!r}")
+        check_put(duty_id, variant, now)
         folder = self._folder(duty_id)
-        if folder is None:
-            raise ValueError(f"duty id must be an ASCII slug: {duty_id!r}")
+        assert folder is not None  # check_put refused anything else
         template = DocumentVersion(
             id=document_id(duty_id, kind, variant, 0),  # checks the variant before anything is written
             duty_id=duty_id,

@@ -29,6 +29,7 @@ from engine.drafting.versions import (
     DocumentKind,
     DocumentVersion,
     Origin,
+    check_put,
     checksum,
     document_id,
 )
@@ -65,8 +66,7 @@ class SqlDocumentStore:
         Raise ValueError for a naive `now`, a duty id that is not an ASCII slug of at most 80 characters,
         or a variant that is not a slug.
         """
-        if now.utcoffset() is None:
-            raise ValueError(f"now must be timezone-aware: {now!r}")
+        check_put(duty_id, variant, now)
         if not _is_duty_id(duty_id):
             raise ValueError(
                 f"duty id must be an ASCII slug of at most {_DUTY_ID_LENGTH} characters: {duty_id!r}"

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from engine.ids import ID_PATTERN
+
 
 class DocumentKind(StrEnum):
     """The papers of the procedure (domain.md §2); the value is the ASCII name used in ids, files and the CLI."""
@@ -82,6 +84,16 @@ def document_id(duty_id: str, kind: DocumentKind, variant: str, version: int) ->
     if not _VARIANT.fullmatch(variant):
         raise ValueError(f"variant must be an ASCII slug: {variant!r}")
     return ".".join(p for p in (duty_id, kind.value, variant, f"v{version}") if p)
+
+
+def check_put(duty_id: str, variant: str, now: dt.datetime) -> None:
+    """Refuse what no store may keep, before anything is written: a naive time, a duty id or a variant that
+    is not an ASCII slug. Every adapter calls this first, so they refuse alike."""
+    if now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware: {now!r}")
+    if not ID_PATTERN.fullmatch(duty_id):
+        raise ValueError(f"duty id must be an ASCII slug: {duty_id!r}")
+    document_id(duty_id, DocumentKind.DRAFT, variant, 1)  # checks the variant
 
 
 def checksum(data: bytes) -> str:

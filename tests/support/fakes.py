@@ -9,11 +9,11 @@ from engine.drafting.versions import (
     DocumentKind,
     DocumentVersion,
     Origin,
+    check_put,
     checksum,
     document_id,
 )
 from engine.errors import DocumentNotFound
-from engine.ids import ID_PATTERN
 
 
 class InMemoryDocumentStore:
@@ -41,10 +41,7 @@ class InMemoryDocumentStore:
 
         Raise ValueError for a naive `now`, a duty id that is not an ASCII slug, or a variant that is not one.
         """
-        if now.utcoffset() is None:
-            raise ValueError(f"now must be timezone-aware: {now!r}")
-        if not ID_PATTERN.fullmatch(duty_id):
-            raise ValueError(f"duty id must be an ASCII slug: {duty_id!r}")
+        check_put(duty_id, variant, now)
         newest = self.latest(duty_id, kind, variant)
         if newest is not None and newest.checksum == checksum(data):
             return newest
