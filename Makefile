@@ -12,11 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-# The main job on the embedded defaults: read the seed notice, then show its reviewed catalogue.
+# The main job on the embedded defaults: read the seed notice, show its reviewed catalogue, ingest it into the
+# embedded database, then run the stack (`banfa up`: local Prefect server, deployment, worker) until Ctrl-C.
 run: $(STAMP)
 	$(BIN)/banfa intake $(SEED)
 	$(BIN)/banfa catalogue check
 	$(BIN)/banfa catalogue show sfb2007-129
+	$(BIN)/banfa user add admin --name 系统管理员 --dept maogong --role admin
+	$(BIN)/banfa ingest --as admin sfb2007-129
+	$(BIN)/banfa up
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -30,6 +34,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/workflow.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -19,7 +19,7 @@ from engine.drafting.versions import DocumentStore
 from engine.drafting.wording import JinjaWording, wording
 from engine.duties import Catalogue
 from engine.ports import Dispatcher
-from engine.services.machine import advance
+from engine.services.machine import advance, resume_at, work_for
 from engine.services.workflow import Ports
 from engine.store import SqlUnitOfWork
 from engine.workdays import WorkCalendar
@@ -74,6 +74,16 @@ class InProcessDispatcher:
     def advance(self, duty_id: str, now: dt.datetime) -> None:
         advance(duty_id, now, ports=self.ports)
 
+    def reconcile(self, now: dt.datetime) -> list[str]:
+        """Redo the machine work a crash left undone, as of when each stage began."""
+        with self.ports.uow() as uow:
+            duties = uow.duties.list()
+        again = [d.id for d in duties if work_for(d, resume_at(d, now)) is not None]
+        for duty in duties:
+            if duty.id in again:
+                advance(duty.id, resume_at(duty, now), ports=self.ports)
+        return again
+
 
 @dataclass(frozen=True)
 class Workflow:
@@ -112,4 +122,18 @@ def open_workflow(settings: Settings, *, migrate_embedded: bool = True) -> Workf
         templates.wording,
         templates.renderer.render,
     )
-    return Workflow(ports, InProcessDispatcher(ports), db_engine)
+    return Workflow(ports, dispatcher_for(settings, ports), db_engine)
+
+
+def dispatcher_for(settings: Settings, ports: Ports) -> Dispatcher:
+    """The Prefect dispatcher when a Prefect server is configured, else the in-process one."""
+    if settings.prefect_api_url is None:
+        return InProcessDispatcher(ports)
+    from engine.orchestration import PrefectDispatcher
+
+    return PrefectDispatcher(
+        ports,
+        api_url=settings.prefect_api_url,
+        deployment=settings.prefect_deployment,
+        stall_after=dt.timedelta(seconds=settings.prefect_stall_seconds),
+    )

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from engine.bootstrap import Workflow, open_workflow
 from engine.cli import app
-from engine.demo import replay
+from engine.config import Settings
+from engine.demo import DemoResult, replay
 from engine.services.views import status, timeline
 from engine.terminal import SHANGHAI, State, err, exit_codes, out, parse_date, parse_now
 
@@ -122,6 +123,10 @@ def demo(
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="演示数据目录（须为空或不存在），缺省为新的临时目录")
     ] = None,
+    prefect: Annotated[
+        bool, typer.Option("--prefect", help="经本地 Prefect 服务和工作进程运行（而非在本进程内）")
+    ] = False,
+    parallel: Annotated[int, typer.Option("--parallel", help="同时推进的任务数")] = 1,
 ) -> None:
     """在模拟时钟上重演 2007 年：全部起草任务从 9 月 11 日启动，到 12 月 29 日前办结。"""
     folder = (data_dir or Path(tempfile.mkdtemp(prefix="banfa-demo-"))).resolve()
@@ -133,7 +138,10 @@ def demo(
             update={"data_dir": folder, "demo_contacts": True, "database_url": None}
         )
         started = time.perf_counter()
-        result = replay(open_workflow(settings), settings)
+        if prefect:
+            result = replay_through_prefect(settings, parallel=max(parallel, 4))
+        else:
+            result = replay(open_workflow(settings), settings, parallel=parallel)
         table = Table("任务", "文件", "状态", "文稿", "记录", title="2007 年重演结果")
         for row in result.rows:
             table.add_row(row[0], row[1], row[2], str(row[3]), str(row[4]))
@@ -145,3 +153,19 @@ def demo(
         out.print(f"数据目录：{folder}")
         if result.terminal != result.duties:
             raise typer.Exit(1)
+
+
+def replay_through_prefect(settings: Settings, *, parallel: int) -> DemoResult:
+    """The replay with every stage run by the deployment on a local Prefect under the demo's folder."""
+    from engine.prefect_local import local_prefect
+
+    local = local_prefect(settings)
+    try:
+        local.start_server()
+        local.deploy()
+        local.start_zygote()
+        local.start_worker(limit=parallel)
+        wired = settings.model_copy(update={"prefect_api_url": local.api_url})
+        return replay(open_workflow(wired), wired, parallel=parallel)
+    finally:
+        local.stop()

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     demo_contacts: bool = False
     database_url: SecretStr | None = None  # BANFA_DATABASE_URL; the embedded default is <data dir>/banfa.db
     document_store: Literal["sql", "file"] = "sql"
+    # Prefect: with an API URL the workflow dispatches to the deployment; without one it works in-process.
+    prefect_api_url: str | None = None  # BANFA_PREFECT_API_URL, e.g. http://127.0.0.1:4200/api
+    prefect_deployment: str = "advance-duty/banfa"
+    prefect_stall_seconds: int = 300  # a run a worker took and left silent this long is lost
+    prefect_pool: str = "banfa"
+    portal_url: str = "http://127.0.0.1:8000"  # links in artifacts and mail
 
     def resolved(self) -> Settings:
         """Return a copy with absolute paths, so that nothing later depends on the current folder."""

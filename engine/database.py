@@ -297,6 +297,33 @@ extensions = sa.Table(
     sa.UniqueConstraint("duty_id", "seq"),
 )
 
+# The machine work done for a duty's stage version, one row a step: a rerun finds it and redoes nothing.
+machine_steps = sa.Table(
+    "machine_steps",
+    metadata,
+    _duty(),
+    sa.Column("stage_version", sa.Integer, nullable=False),
+    sa.Column("step", sa.String(40), nullable=False),
+    sa.Column("documents", sa.JSON, nullable=False),  # the document versions the step stored
+    _at("done_at"),
+    sa.PrimaryKeyConstraint("duty_id", "stage_version", "step"),
+)
+
+# Every time a dispatcher asked Prefect to advance a duty: the reconciler reads these to find lost runs.
+dispatches = sa.Table(
+    "dispatches",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),  # {duty}:{stage}:{stage_version}:{attempt}
+    _duty(),
+    sa.Column("stage", sa.String(20), nullable=False),
+    sa.Column("stage_version", sa.Integer, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    _at("acting_at"),  # the `now` the run works with, so that a rerun makes the same documents
+    sa.Column("flow_run_id", sa.String(40)),
+    _at("dispatched_at"),
+    sa.UniqueConstraint("duty_id", "stage", "stage_version", "attempt"),
+)
+
 # No foreign key to duties: `banfa draft` renders documents before a duty row exists.
 documents = sa.Table(
     "documents",

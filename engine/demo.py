@@ -10,6 +10,8 @@ The clock is an argument everywhere; nothing here reads the real one.
 from __future__ import annotations
 
 import datetime as dt
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -20,12 +22,14 @@ from engine.drafting.compose import compose
 from engine.drafting.history import Decision, History, Legality
 from engine.drafting.text import DraftText, articles_from_paragraphs
 from engine.drafting.versions import DocumentKind
-from engine.duties import Catalogue
+from engine.duties import Catalogue, DutySpec
+from engine.errors import DemoStalled
 from engine.model import Duty, State
 from engine.normative import Track
 from engine.people import UserRole
+from engine.ports import Dispatcher
 from engine.services import workflow as wf
-from engine.services.machine import drafting_of
+from engine.services.machine import drafting_of, work_for
 from engine.services.notices import add_user, ingest_notice
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -100,23 +104,67 @@ class Clock:
         return self.at(self.calendar.add_workdays(moment.date(), workdays), hour)
 
 
-def replay(workflow: Workflow, settings: Settings) -> DemoResult:
-    """Run the whole 2007 replay against a fresh database; return what it left behind."""
+class Settled:
+    """A dispatcher that waits until the machine work it asked for is done: the replay's next step needs it.
+
+    In-process that is at once; through Prefect it is when the worker's run has finished the stage.
+    """
+
+    def __init__(
+        self, inner: Dispatcher, ports: wf.Ports, *, timeout: float = 180, poll: float = 0.05
+    ) -> None:
+        self.inner, self.ports, self.timeout, self.poll = inner, ports, timeout, poll
+
+    def advance(self, duty_id: str, now: dt.datetime) -> None:
+        self.inner.advance(duty_id, now)
+        started = time.monotonic()
+        asked = started
+        while True:
+            with self.ports.uow() as uow:
+                if work_for(uow.duties.get(duty_id), now) is None:
+                    return
+            if time.monotonic() - started > self.timeout:
+                raise DemoStalled(duty_id, self.timeout)
+            if time.monotonic() - asked > 10:  # a dispatch Prefect refused is sent again; a live one is kept
+                self.inner.advance(duty_id, now)
+                asked = time.monotonic()
+            time.sleep(self.poll)
+
+    def reconcile(self, now: dt.datetime) -> list[str]:
+        return self.inner.reconcile(now)
+
+
+def replay(
+    workflow: Workflow, settings: Settings, *, parallel: int = 1, duties: int | None = None
+) -> DemoResult:
+    """Run the whole 2007 replay against a fresh database; return what it left behind.
+
+    With `parallel` above 1, that many duties are driven at once (each duty's own steps stay in order), so a
+    replay through Prefect keeps several workers' runs busy. The result is the same either way. `duties` limits
+    the replay to the first few duties (for measurements).
+    """
     catalogue = next(c for c in load_rules(settings).catalogues() if c.notice.id == "sfb2007-129")
     setup_people(workflow, catalogue)
     ingest_notice(catalogue, actor="admin", now=START, ports=workflow.ports)
-    clock = Clock(workflow)
-    for index, spec in enumerate(catalogue.duties):
+    settled = replace(workflow, dispatcher=Settled(workflow.dispatcher, workflow.ports))
+    clock = Clock(settled)
+
+    def run(index: int, spec: DutySpec) -> None:
         officer = _user(spec.lead or "", UserRole.OFFICER)
         wf.start_duty(
             spec.id,
             actor=officer,
             now=START.replace(minute=30),
-            ports=workflow.ports,
-            dispatcher=workflow.dispatcher,
+            ports=settled.ports,
+            dispatcher=settled.dispatcher,
         )
-        _drive(workflow, clock, spec.id, officer, index)
-    return _summary(workflow)
+        _drive(settled, clock, spec.id, officer, index)
+
+    with ThreadPoolExecutor(max(1, parallel)) as pool:
+        specs = catalogue.duties[:duties] if duties is not None else catalogue.duties
+        for future in [pool.submit(run, i, spec) for i, spec in enumerate(specs)]:
+            future.result()
+    return _summary(settled)
 
 
 def _duty(workflow: Workflow, duty_id: str) -> Duty:
@@ -181,7 +229,7 @@ def _consult(workflow: Workflow, clock: Clock, duty_id: str, officer: str, index
         elif script == 1:
             wf.record_opinion(duty_id, (), actor=who, now=clock.after(opened, 5), ports=ports)
     closed = clock.at(max(r.due for r in duty.current_requests()) + dt.timedelta(days=1), 9)
-    wf.close_due_consultations(closed, ports=ports, dispatcher=dispatch)
+    dispatch.advance(duty_id, closed)  # the scheduler's tick would find this window ended and do the same
     for k, item in enumerate(_duty(workflow, duty_id).undecided()):
         decision, reason = (
             (Decision.ADOPTED, "已在修改稿中补充。")

@@ -196,3 +196,13 @@ class InvalidInput(EngineError, ValueError):
     def __init__(self, problem: str) -> None:
         self.problem = problem
         super().__init__(f"输入有误：{problem}")
+
+
+class DemoStalled(EngineError, TimeoutError):
+    """The replay waited too long for a duty's machine work (is a worker running?)."""
+
+    def __init__(self, duty_id: str, seconds: float) -> None:
+        self.duty_id = duty_id
+        super().__init__(
+            f"任务 {duty_id} 的后台处理 {seconds:.0f} 秒内未完成（请检查 Prefect 工作进程是否在运行）"
+        )

@@ -188,6 +188,15 @@ class Duty:
     def current_requests(self) -> list[Request]:
         return [r for r in self.requests if r.round == self.round]
 
+    def window_ended(self, now: dt.datetime) -> bool:
+        """Whether the open consultation's window has ended by `now` (the day after the last reply is due)."""
+        requests = self.current_requests()
+        return (
+            self.state is State.CONSULTING
+            and bool(requests)
+            and local_date(now) > max(r.due for r in requests)
+        )
+
     def undecided(self) -> list[Opinion]:
         return [o for o in self.opinions if o.ruling is None]
 

@@ -73,6 +73,45 @@ class DepartmentRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Dispatch:
+    """One run asked of Prefect for a duty's stage version; `attempt` counts re-dispatches."""
+
+    duty_id: str
+    stage: str
+    stage_version: int
+    attempt: int
+    acting_at: dt.datetime
+    dispatched_at: dt.datetime
+    flow_run_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.duty_id}:{self.stage}:{self.stage_version}:{self.attempt}"
+
+
+class MachineLog(Protocol):
+    def done(self, duty_id: str, stage_version: int, step: str) -> tuple[str, ...] | None:
+        """Return the document ids a finished step stored, or None when the step has not been done."""
+        ...
+
+    def record(
+        self, duty_id: str, stage_version: int, step: str, documents: tuple[str, ...], now: dt.datetime
+    ) -> bool:
+        """Record a finished step; return False (and change nothing) when it was recorded already."""
+        ...
+
+
+class DispatchLog(Protocol):
+    def add(self, dispatch: Dispatch) -> None: ...
+
+    def set_run(self, key: str, flow_run_id: str) -> None: ...
+
+    def latest(self, duty_id: str, stage_version: int) -> Dispatch | None:
+        """The newest attempt dispatched for a duty's stage version."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def duties(self) -> DutyRepository: ...
@@ -85,6 +124,12 @@ class UnitOfWork(Protocol):
 
     @property
     def departments(self) -> DepartmentRepository: ...
+
+    @property
+    def machine(self) -> MachineLog: ...
+
+    @property
+    def dispatches(self) -> DispatchLog: ...
 
     def __enter__(self) -> Self: ...
 
@@ -100,4 +145,8 @@ class UnitOfWork(Protocol):
 class Dispatcher(Protocol):
     def advance(self, duty_id: str, now: dt.datetime) -> None:
         """Run the machine work of the duty's current stage, once; safe to call again."""
+        ...
+
+    def reconcile(self, now: dt.datetime) -> list[str]:
+        """Run again the machine work that was lost (a crashed or stalled run); return the duties."""
         ...

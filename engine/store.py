@@ -22,7 +22,7 @@ from engine.duty_rows import SqlDuties
 from engine.errors import UnknownUser
 from engine.notice import Reference
 from engine.people import User, UserRole
-from engine.ports import NoticeRecord
+from engine.ports import Dispatch, NoticeRecord
 
 
 class SqlUnitOfWork:
@@ -39,6 +39,8 @@ class SqlUnitOfWork:
         self.users = SqlUsers(self.connection)
         self.notices = SqlNotices(self.connection)
         self.departments = SqlDepartments(self.connection)
+        self.machine = SqlMachineLog(self.connection)
+        self.dispatches = SqlDispatchLog(self.connection)
         return self
 
     def __exit__(
@@ -138,3 +140,73 @@ def _notice(row: Any) -> NoticeRecord:
     info = NoticeInfo(row.id, row.title, row.number, row.issuer, row.written_on, row.published_on, references)
     coordinator = Coordinator(row.coordinator, row.coordinator_office, row.reviewer)
     return NoticeRecord(info, coordinator, row.deadline, row.catalogue, row.ingested_at)
+
+
+class SqlMachineLog:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def done(self, duty_id: str, stage_version: int, step: str) -> tuple[str, ...] | None:
+        t = db.machine_steps
+        row = self.c.execute(
+            sa.select(t.c.documents).where(
+                t.c.duty_id == duty_id, t.c.stage_version == stage_version, t.c.step == step
+            )
+        ).first()
+        return tuple(row.documents) if row is not None else None
+
+    def record(
+        self, duty_id: str, stage_version: int, step: str, documents: tuple[str, ...], now: dt.datetime
+    ) -> bool:
+        if self.done(duty_id, stage_version, step) is not None:
+            return False
+        values = {
+            "duty_id": duty_id,
+            "stage_version": stage_version,
+            "step": step,
+            "documents": list(documents),
+            "done_at": now,
+        }
+        self.c.execute(sa.insert(db.machine_steps).values(**values))
+        return True
+
+
+class SqlDispatchLog:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def add(self, dispatch: Dispatch) -> None:
+        values = {
+            "key": dispatch.key,
+            "duty_id": dispatch.duty_id,
+            "stage": dispatch.stage,
+            "stage_version": dispatch.stage_version,
+            "attempt": dispatch.attempt,
+            "acting_at": dispatch.acting_at,
+            "flow_run_id": dispatch.flow_run_id,
+            "dispatched_at": dispatch.dispatched_at,
+        }
+        self.c.execute(sa.insert(db.dispatches).values(**values))
+
+    def set_run(self, key: str, flow_run_id: str) -> None:
+        t = db.dispatches
+        self.c.execute(sa.update(t).where(t.c.key == key).values(flow_run_id=flow_run_id))
+
+    def latest(self, duty_id: str, stage_version: int) -> Dispatch | None:
+        t = db.dispatches
+        row = self.c.execute(
+            sa.select(t)
+            .where(t.c.duty_id == duty_id, t.c.stage_version == stage_version)
+            .order_by(t.c.attempt.desc(), t.c.dispatched_at.desc())
+        ).first()
+        if row is None:
+            return None
+        return Dispatch(
+            row.duty_id,
+            row.stage,
+            row.stage_version,
+            row.attempt,
+            row.acting_at,
+            row.dispatched_at,
+            row.flow_run_id,
+        )

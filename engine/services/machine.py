@@ -8,14 +8,16 @@ half-way and run again neither loses nor duplicates anything.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from engine.departments import Registry
 from engine.drafting.compose import Drafting, Parties, compose_duty
 from engine.drafting.history import History, Opinion, Publication, Reply, Review, Step
 from engine.drafting.reading import read_draft
 from engine.drafting.text import DraftText
-from engine.drafting.versions import DocumentKind, DocumentVersion, Origin
+from engine.drafting.versions import DocumentKind, Origin
 from engine.model import Duty, State
+from engine.people import SYSTEM
 from engine.ports import NoticeRecord
 from engine.services.documents import filename_for
 from engine.services.workflow import Ports
@@ -49,32 +51,132 @@ STEP_ACTIONS = (
 )
 
 
-def advance(duty_id: str, now: dt.datetime, *, ports: Ports) -> list[DocumentVersion]:
-    """Make the documents the duty's current stage calls for, unless that work is already done."""
+@dataclass(frozen=True)
+class Work:
+    """What a duty's stage still needs from the machine: documents to make, or a consultation window to close.
+
+    `acting_at` is the moment the work is done as of: the documents are dated from it, so a rerun with the same
+    moment makes the same bytes. `stage` names the work in dispatch keys.
+    """
+
+    duty_id: str
+    state: State
+    stage_version: int
+    acting_at: dt.datetime
+    kinds: tuple[DocumentKind, ...] = ()
+    closes_window: bool = False
+
+    @property
+    def stage(self) -> str:
+        return "close" if self.closes_window else self.state.name.lower()
+
+
+def work_for(duty: Duty, now: dt.datetime, stage_version: int | None = None) -> Work | None:
+    """The machine work a duty needs at `now`, or None; only for `stage_version` when one is named."""
+    if stage_version is not None and duty.stage_version != stage_version:
+        return None
+    if duty.machine_done != duty.stage_version:
+        return Work(duty.id, duty.state, duty.stage_version, now, MACHINE_WORK.get(duty.state, ()))
+    if duty.window_ended(now):
+        return Work(duty.id, duty.state, duty.stage_version, now, closes_window=True)
+    return None
+
+
+def resume_at(duty: Duty, now: dt.datetime) -> dt.datetime:
+    """The moment to redo a duty's pending machine work as of: when its stage began, else `now`.
+
+    A reconciler that finds work nobody did makes the documents as they would have been made then.
+    """
+    if duty.machine_done == duty.stage_version:
+        return now
+    moved = [e.at for e in duty.events if e.to_state != e.from_state]
+    return moved[-1] if moved else now
+
+
+def plan(duty_id: str, now: dt.datetime, *, ports: Ports, stage_version: int | None = None) -> Work | None:
     with ports.uow() as uow:
-        duty = uow.duties.get(duty_id)
+        return work_for(uow.duties.get(duty_id), now, stage_version)
+
+
+def make_documents(work: Work, kind: DocumentKind, *, ports: Ports) -> tuple[str, ...]:
+    """Make and store one kind of document for the stage, once; return the ids of the versions it stored.
+
+    The step is recorded after the documents are stored. A crash in between leaves no record, and the rerun
+    stores the same bytes again, which the document store's idempotent put turns into the same versions.
+    """
+    step = kind.value
+    with ports.uow() as uow:
+        done = uow.machine.done(work.duty_id, work.stage_version, step)
+        duty = uow.duties.get(work.duty_id)
         notice = uow.notices.get(duty.notice_id)
-    if duty.machine_done == duty.stage_version or notice is None:
-        return []
-    drafting = drafting_of(duty, notice, ports, now)
-    stored = [
-        ports.documents.put(
-            duty_id=duty.id,
-            kind=c.kind,
-            variant=c.variant,
-            data=ports.render(c),
-            filename=filename_for(c, ports.registry),
-            author="system",
-            now=now,
+    if done is not None:
+        return done
+    stored: tuple[str, ...] = ()
+    if notice is not None and duty.stage_version == work.stage_version:
+        drafting = drafting_of(duty, notice, ports, work.acting_at)
+        stored = tuple(
+            ports.documents.put(
+                duty_id=duty.id,
+                kind=c.kind,
+                variant=c.variant,
+                data=ports.render(c),
+                filename=filename_for(c, ports.registry),
+                author="system",
+                now=work.acting_at,
+            ).id
+            for c in compose_duty(drafting, ports.wording, (kind,))
         )
-        for c in compose_duty(drafting, ports.wording, MACHINE_WORK.get(duty.state, ()))
-    ]
     with ports.uow() as uow:
-        fresh = uow.duties.get(duty_id)
-        if fresh.stage_version == duty.stage_version and fresh.machine_done != fresh.stage_version:
-            fresh.mark_machine_done()
-            uow.duties.save(fresh)
+        if uow.machine.record(work.duty_id, work.stage_version, step, stored, work.acting_at):
             uow.commit()
+    return stored
+
+
+def finish(work: Work, *, ports: Ports) -> bool:
+    """Record, in one transaction, that the stage's machine work is done; False when it was already."""
+    with ports.uow() as uow:
+        duty = uow.duties.get(work.duty_id)
+        if duty.stage_version != work.stage_version or duty.machine_done == duty.stage_version:
+            return False
+        duty.mark_machine_done()
+        uow.duties.save(duty)
+        uow.commit()
+    return True
+
+
+def close_window(work: Work, *, ports: Ports) -> int | None:
+    """Close a consultation whose window has ended, as the system, in one transaction.
+
+    Return the new stage version, or None when the duty has moved on (someone closed it, or a rerun already
+    did). Silence is recorded as the policy says.
+    """
+    with ports.uow() as uow:
+        duty = uow.duties.get(work.duty_id)
+        if duty.stage_version != work.stage_version or not duty.window_ended(work.acting_at):
+            return None
+        duty.close_consultation(SYSTEM, work.acting_at, ports.policy.silence_is_consent)
+        uow.duties.save(duty)
+        uow.commit()
+        return duty.stage_version
+
+
+def advance(duty_id: str, now: dt.datetime, *, ports: Ports, stage_version: int | None = None) -> list[str]:
+    """Do all the machine work the duty allows at `now`; return the ids of the document versions stored.
+
+    Safe to call again at any point: every step is recorded, and a finished stage version is skipped.
+    """
+    stored: list[str] = []
+    expected = stage_version
+    while (work := plan(duty_id, now, ports=ports, stage_version=expected)) is not None:
+        if work.closes_window:
+            expected = close_window(work, ports=ports)
+            if expected is None:
+                break
+            continue
+        for kind in work.kinds:
+            stored += make_documents(work, kind, ports=ports)
+        finish(work, ports=ports)
+        expected = work.stage_version
     return stored
 
 

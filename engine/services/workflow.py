@@ -53,6 +53,9 @@ class _NoDispatch:
     def advance(self, duty_id: str, now: dt.datetime) -> None:
         return None
 
+    def reconcile(self, now: dt.datetime) -> list[str]:
+        return []
+
 
 NO_DISPATCH: Dispatcher = _NoDispatch()
 SYSTEM_USER = User(SYSTEM, "系统", "", frozenset({UserRole.ADMIN}))
@@ -204,15 +207,15 @@ def close_consultation(
 
 
 def close_due_consultations(now: dt.datetime, *, ports: Ports, dispatcher: Dispatcher) -> list[str]:
-    """Close every consultation whose window has ended (the scheduler's job); return the duties closed."""
+    """Ask the dispatcher to close every consultation whose window has ended (the scheduler's job).
+
+    Closing is machine work: the dispatched run closes the window as the system, in one transaction, and
+    makes the 意见采纳情况表. Return the duties whose window ended.
+    """
     with ports.uow() as uow:
-        due = [
-            d.id
-            for d in uow.duties.list()
-            if d.state is State.CONSULTING and now.date() > max(r.due for r in d.current_requests())
-        ]
+        due = [d.id for d in uow.duties.list() if d.window_ended(now)]
     for duty_id in due:
-        close_consultation(duty_id, actor=SYSTEM, now=now, ports=ports, dispatcher=dispatcher)
+        dispatcher.advance(duty_id, now)
     return due
 
 

@@ -1,0 +1,58 @@
+"""The verbs that run Banfa's processes: `banfa up` (a local Prefect, the deployment, a warm zygote and a
+worker) and `banfa reconcile` (dispatch again what a crash lost)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from engine.bootstrap import open_workflow
+from engine.cli import app
+from engine.prefect_local import local_prefect
+from engine.terminal import State, exit_codes, out, parse_now
+
+
+@app.command()
+def up(
+    port: Annotated[int, typer.Option("--port", help="Prefect 服务端口（被占用时另选空闲端口）")] = 4200,
+    limit: Annotated[int, typer.Option("--limit", help="工作进程同时运行的流程数上限")] = 4,
+) -> None:
+    """启动本地 Prefect 服务（SQLite，位于数据目录）、部署流程并启动工作进程；按 Ctrl-C 停止。"""
+    with exit_codes():
+        settings = State.settings.resolved()
+        prefect = local_prefect(settings, preferred_port=port)
+        try:
+            out.print(f"启动 Prefect 服务（数据目录 {prefect.home}）…")
+            prefect.start_server()
+            out.print("创建工作池并部署流程…")
+            prefect.deploy()
+            prefect.start_zygote()
+            worker = prefect.start_worker(extra={"BANFA_PREFECT_API_URL": prefect.api_url}, limit=limit)
+            out.print(f"Prefect 界面：{prefect.url}")
+            out.print(f"Prefect API：{prefect.api_url}")
+            out.print(f"工作池：banfa（工作进程 PID {worker.pid}）")
+            out.print(f"在其他终端使用本服务：export BANFA_PREFECT_API_URL={prefect.api_url}")
+            out.print("按 Ctrl-C 停止。")
+            while all(p.poll() is None for p in prefect.children()):
+                time.sleep(0.5)
+            dead = [p.args for p in prefect.children() if p.poll() is not None]
+            out.print(f"[bold red]子进程意外退出：[/]{dead}；正在停止其余进程。")
+            raise typer.Exit(1)
+        except KeyboardInterrupt:
+            out.print("正在停止…")
+        finally:
+            prefect.stop()
+            out.print("已停止。")
+
+
+@app.command()
+def reconcile(
+    now: Annotated[str | None, typer.Option("--now", help="以该时刻为现在（ISO 8601）")] = None,
+) -> None:
+    """重新提交崩溃或停滞的后台运行（调度器定时执行）。"""
+    with exit_codes():
+        workflow = open_workflow(State.settings)
+        again = workflow.dispatcher.reconcile(parse_now(now))
+        out.print(f"重新提交 {len(again)} 项：{'、'.join(again) or '无'}")

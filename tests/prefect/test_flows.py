@@ -1,0 +1,209 @@
+"""The drafting flow through a real local Prefect: server, pool, deployment (prefect.yaml), zygote and workers.
+
+One server for the module (SQLite, under a temporary PREFECT_HOME); each test starts its own workers against its
+own Banfa database, passed to the worker's environment. The reliability tests kill a worker with SIGKILL at
+every task boundary of a stage, then reconcile, and check that nothing was lost or done twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+import sqlalchemy as sa
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from engine import database as db
+from engine.bootstrap import Workflow, open_workflow
+from engine.consultation import OpinionInput
+from engine.drafting.history import Decision
+from engine.model import State
+from engine.prefect_local import LocalPrefect, free_port
+from engine.services import workflow as wf
+from engine.services.machine import MACHINE_WORK
+from tests.support.workflows import SAMPLE, at, workflow_with_people
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def prefect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrefect]:
+    data = tmp_path_factory.mktemp("banfa-data")
+    base = {"BANFA_DATA_DIR": str(data), "BANFA_DEMO_CONTACTS": "true", "BANFA_DOCUMENT_STORE": "sql"}
+    local = LocalPrefect(tmp_path_factory.mktemp("prefect-home"), free_port(0), base)
+    try:
+        local.start_server()
+        local.deploy()
+        local.start_zygote()
+        yield local
+    finally:
+        local.stop()
+
+
+def _wait(condition: Callable[[], bool], timeout: float = 90, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+class Setup:
+    """A Banfa database with the seed and people, an in-process workflow and a Prefect one over it."""
+
+    def __init__(self, prefect: LocalPrefect, url: str, folder: Path) -> None:
+        self.prefect, self.url = prefect, url
+        self.local, settings = workflow_with_people(url, folder)
+        wired = settings.model_copy(update={"prefect_api_url": prefect.api_url, "prefect_stall_seconds": 0})
+        self.remote: Workflow = open_workflow(wired)
+
+    def worker(self, name: str, **extra: str) -> subprocess.Popen[bytes]:
+        return self.prefect.start_worker(name=name, extra={"BANFA_DATABASE_URL": self.url, **extra})
+
+    def duty(self, duty_id: str = SAMPLE):  # type: ignore[no-untyped-def]
+        with self.local.ports.uow() as uow:
+            return uow.duties.get(duty_id)
+
+    def settled(self, duty_id: str = SAMPLE) -> bool:
+        d = self.duty(duty_id)
+        return d.machine_done == d.stage_version
+
+    def rows(self, table: sa.Table, duty_id: str = SAMPLE) -> list[sa.Row[tuple[object, ...]]]:
+        with self.local.db_engine.connect() as conn:
+            return list(conn.execute(sa.select(table).where(table.c.duty_id == duty_id)))
+
+    def runs(self, duty_id: str = SAMPLE) -> dict[str, StateType]:
+        """The state of each dispatched run, by dispatch key."""
+        with temporary_settings({PREFECT_API_URL: self.prefect.api_url}), get_client(sync_client=True) as c:
+            return {
+                r.key: c.read_flow_run(UUID(r.flow_run_id)).state.type  # type: ignore[union-attr]
+                for r in self.rows(db.dispatches, duty_id)
+                if r.flow_run_id
+            }
+
+
+@pytest.fixture
+def setup(prefect: LocalPrefect, tmp_path: Path) -> Iterator[Setup]:
+    s = Setup(prefect, f"sqlite:///{tmp_path / 'banfa.db'}", tmp_path)
+    yield s
+    for worker in prefect.workers[1:]:  # the zygote stays for the module
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGINT)
+            worker.wait(30)
+    del prefect.workers[1:]
+
+
+def _ready_to_submit(s: Setup) -> None:
+    """Drive SAMPLE in-process to the moment before it is submitted for review."""
+    p, d = s.local.ports, s.local.dispatcher
+    wf.start_duty(SAMPLE, actor="zhang", now=at("2007-09-11"), ports=p, dispatcher=d)
+    wf.open_consultation(SAMPLE, actor="zhang", now=at("2007-09-28"), ports=p, dispatcher=d)
+    wf.record_opinion(
+        SAMPLE, (OpinionInput("第四条", "建议明确资助标准"),), actor="li", now=at("2007-10-08"), ports=p
+    )
+    wf.close_consultation(SAMPLE, actor="zhang", now=at("2007-10-09"), ports=p, dispatcher=d)
+    opinion = s.duty().opinions[0]
+    wf.decide_opinion(
+        SAMPLE, opinion.id, Decision.ADOPTED, "已补充", actor="zhang", now=at("2007-10-10"), ports=p
+    )
+
+
+def test_an_action_reaches_a_worker_which_makes_the_stage_documents_and_artifacts(setup: Setup) -> None:
+    setup.worker("w1")
+    wf.start_duty(
+        SAMPLE,
+        actor="zhang",
+        now=at("2007-09-11"),
+        ports=setup.remote.ports,
+        dispatcher=setup.remote.dispatcher,
+    )
+    _wait(setup.settled, what="the drafting stage")
+    kinds = sorted(r.kind for r in setup.rows(db.documents))
+    assert kinds == sorted(k.value for k in MACHINE_WORK[State.DRAFTING])
+    [dispatch] = setup.rows(db.dispatches)
+    assert dispatch.key == f"{SAMPLE}:drafting:1:0" and dispatch.flow_run_id
+    _wait(lambda: setup.runs() == {dispatch.key: StateType.COMPLETED}, what="the run to complete")
+    with temporary_settings({PREFECT_API_URL: setup.prefect.api_url}), get_client(sync_client=True) as c:
+        artifacts = c.read_artifacts()
+    summary = [a for a in artifacts if a.key == f"duty-{SAMPLE}" and a.type == "markdown"]
+    assert summary and "起草中" in str(summary[-1].data) and "draft" in str(summary[-1].data)
+    # Dispatching the same stage again asks Prefect for the same run: the key is idempotent.
+    setup.remote.dispatcher.advance(SAMPLE, at("2007-09-11"))
+    assert len(setup.rows(db.dispatches)) == 1
+
+
+BOUNDARIES = ["start", "make-review-draft", "make-explanation", "make-adoption-table", "make-review-letter"]
+
+
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_a_worker_killed_at_a_task_boundary_loses_nothing_and_duplicates_nothing(
+    setup: Setup, boundary: str
+) -> None:
+    _ready_to_submit(setup)
+    before = Counter((r.kind, r.variant) for r in setup.rows(db.documents))
+    events = len(setup.duty().events)
+    doomed = setup.worker("doomed", BANFA_KILL_AT=boundary)
+    wf.submit_for_review(
+        SAMPLE,
+        actor="zhang",
+        now=at("2007-10-11"),
+        ports=setup.remote.ports,
+        dispatcher=setup.remote.dispatcher,
+    )
+    assert doomed.wait(90) == -signal.SIGKILL
+    assert not setup.settled()
+    first = f"{SAMPLE}:reviewing:{setup.duty().stage_version}:0"
+    _wait(lambda: setup.runs().get(first) is StateType.RUNNING, what="the killed run to be seen running")
+
+    setup.worker("healthy")
+    assert setup.remote.dispatcher.reconcile(dt.datetime.now(dt.UTC)) == [SAMPLE]
+    _wait(setup.settled, what="the stage to finish after the reconcile")
+
+    duty = setup.duty()
+    assert duty.state is State.REVIEWING and len(duty.events) == events + 1  # the submit, once
+    made = Counter((r.kind, r.variant) for r in setup.rows(db.documents)) - before
+    assert sorted(made) == sorted((k.value, "") for k in MACHINE_WORK[State.REVIEWING])
+    assert set(made.values()) == {1}  # one new version of each, whatever the kill interrupted
+    steps = [r.step for r in setup.rows(db.machine_steps) if r.stage_version == duty.stage_version]
+    assert sorted(steps) == sorted(k.value for k in MACHINE_WORK[State.REVIEWING])
+    runs = setup.runs()
+    assert runs[first] is StateType.CRASHED
+    assert runs[f"{SAMPLE}:reviewing:{duty.stage_version}:1"] in (StateType.RUNNING, StateType.COMPLETED)
+    assert setup.remote.dispatcher.reconcile(dt.datetime.now(dt.UTC)) == []  # nothing more to do
+
+
+def test_a_worker_killed_after_closing_a_window_leaves_it_closed_once(setup: Setup) -> None:
+    p, d = setup.local.ports, setup.local.dispatcher
+    wf.start_duty(SAMPLE, actor="zhang", now=at("2007-09-11"), ports=p, dispatcher=d)
+    wf.open_consultation(SAMPLE, actor="zhang", now=at("2007-09-28"), ports=p, dispatcher=d)
+    doomed = setup.worker("doomed", BANFA_KILL_AT="close-window")
+    due = wf.close_due_consultations(
+        at("2007-10-13", 9), ports=setup.remote.ports, dispatcher=setup.remote.dispatcher
+    )
+    assert due == [SAMPLE]
+    assert doomed.wait(90) == -signal.SIGKILL
+    duty = setup.duty()
+    assert duty.state is State.REVISING and not setup.settled()  # closed in one transaction, table not made
+    setup.worker("healthy")
+    _wait(lambda: setup.runs().get(f"{SAMPLE}:close:{duty.stage_version - 1}:0") is StateType.RUNNING)
+    assert setup.remote.dispatcher.reconcile(dt.datetime.now(dt.UTC)) == [SAMPLE]
+    _wait(setup.settled, what="the adoption table")
+    duty = setup.duty()
+    assert [e.action for e in duty.events].count("close_consultation") == 1
+    assert [r.kind for r in setup.rows(db.documents)].count("adoption-table") == 1
+
+
+def test_without_a_server_configured_the_in_process_dispatcher_runs(tmp_path: Path) -> None:
+    workflow, _ = workflow_with_people(f"sqlite:///{tmp_path / 'banfa.db'}", tmp_path)
+    assert type(workflow.dispatcher).__name__ == "InProcessDispatcher"
+    assert os.environ.get("BANFA_PREFECT_API_URL") is None

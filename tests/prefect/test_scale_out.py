@@ -1,0 +1,106 @@
+"""The scale-out path: a Prefect server on PostgreSQL, Banfa on PostgreSQL, two workers on one pool.
+
+Part of the seed replay runs through the deployment with several duties driven at once, and must give exactly
+what the in-process replay gives (states, events, every document's bytes), with one flow run per dispatch.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from pydantic import SecretStr
+
+from engine import database as db
+from engine.bootstrap import open_workflow
+from engine.config import Settings
+from engine.database import migrate
+from engine.demo import DemoResult, replay
+from engine.prefect_local import LocalPrefect, free_port
+from tests.support import databases
+
+pytestmark = pytest.mark.slow
+DUTIES = 6
+
+
+@pytest.fixture
+def prefect_database() -> Iterator[str]:
+    server = databases.configured_url()
+    if server is None:
+        pytest.skip(f"{databases.ENV} is not set")
+    url = sa.make_url(server).set(drivername="postgresql+psycopg")
+    name = f"banfa_prefect_{secrets.token_hex(4)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield url.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _checksums(url: str) -> set[tuple[str, str, str, int, str]]:
+    engine = db.make_engine(url)
+    t = db.documents
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t.c.duty_id, t.c.kind, t.c.variant, t.c.version, t.c.checksum))
+        result = {tuple(r) for r in rows}
+    engine.dispose()
+    return result  # type: ignore[return-value]
+
+
+def _replay(settings: Settings, parallel: int) -> DemoResult:
+    workflow = open_workflow(settings)
+    migrate(workflow.db_engine)
+    return replay(workflow, settings, parallel=parallel, duties=DUTIES)
+
+
+def test_two_workers_run_every_stage_once_and_match_the_in_process_replay(
+    prefect_database: str, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    base = {"BANFA_DATA_DIR": str(data), "BANFA_DEMO_CONTACTS": "true", "BANFA_DOCUMENT_STORE": "sql"}
+    local = LocalPrefect(tmp_path / "prefect-home", free_port(0), base, database_url=prefect_database)
+    banfa_url = databases.scratch_database().schema_url()
+    try:
+        local.start_server()
+        local.deploy()
+        local.start_zygote()
+        for name in ("worker-a", "worker-b"):
+            local.start_worker(name=name, extra={"BANFA_DATABASE_URL": banfa_url}, limit=3)
+        remote = Settings(
+            data_dir=data,
+            database_url=SecretStr(banfa_url),
+            demo_contacts=True,
+            prefect_api_url=local.api_url,
+        ).resolved()
+        through_prefect = _replay(remote, parallel=DUTIES)
+        with temporary_settings({PREFECT_API_URL: local.api_url}), get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(limit=1000)
+    finally:
+        local.stop()
+
+    inproc_url = f"sqlite:///{tmp_path / 'inproc.db'}"
+    in_process = _replay(
+        Settings(
+            data_dir=tmp_path / "inproc", database_url=SecretStr(inproc_url), demo_contacts=True
+        ).resolved(),
+        parallel=1,
+    )
+    assert through_prefect == in_process and in_process.terminal == DUTIES
+    assert _checksums(banfa_url) == _checksums(inproc_url)
+
+    engine = db.make_engine(banfa_url)
+    with engine.connect() as conn:
+        keys = conn.execute(sa.select(db.dispatches.c.key)).scalars().all()
+    engine.dispose()
+    per_key = Counter(r.idempotency_key for r in runs)
+    assert sorted(per_key) == sorted(keys) and set(per_key.values()) == {1}  # one run per dispatch, no more
+    assert {r.state.type for r in runs if r.state} == {StateType.COMPLETED}
