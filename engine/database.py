@@ -321,6 +321,7 @@ dispatches = sa.Table(
     _at("acting_at"),  # the `now` the run works with, so that a rerun makes the same documents
     sa.Column("flow_run_id", sa.String(40)),
     _at("dispatched_at"),
+    sa.Column("token", sa.String(40), nullable=False),
     sa.UniqueConstraint("duty_id", "stage", "stage_version", "attempt"),
 )
 

@@ -125,7 +125,7 @@ class Settled:
                     return
             if time.monotonic() - started > self.timeout:
                 raise DemoStalled(duty_id, self.timeout)
-            if time.monotonic() - asked > 10:  # a dispatch Prefect refused is sent again; a live one is kept
+            if time.monotonic() - asked > 3:  # a dispatch Prefect refused is sent again; a live one is kept
                 self.inner.advance(duty_id, now)
                 asked = time.monotonic()
             time.sleep(self.poll)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import inspect
 import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import prefect.context
@@ -32,7 +33,7 @@ from prefect.settings import PREFECT_API_URL, Settings
 from prefect.states import Crashed
 
 from engine.model import Duty
-from engine.ports import Dispatch
+from engine.ports import Dispatch, UnitOfWork
 from engine.services.machine import Work, resume_at, work_for
 from engine.services.workflow import Ports
 
@@ -44,6 +45,20 @@ log = logging.getLogger("banfa.dispatch")
 DEPLOYMENT = "advance-duty/banfa"
 LOST = frozenset({StateType.CRASHED, StateType.FAILED, StateType.CANCELLED})
 TAKEN = frozenset({StateType.PENDING, StateType.RUNNING})  # a worker has it; silence means the worker died
+
+
+MAX_ATTEMPTS = 100
+
+
+def _token() -> str:
+    return uuid4().hex
+
+
+def _next(dispatch: Dispatch, now: dt.datetime) -> Dispatch:
+    """The next attempt at the same work, as of the same moment, under a new token."""
+    return replace(
+        dispatch, attempt=dispatch.attempt + 1, dispatched_at=now, flow_run_id=None, token=_token()
+    )
 
 
 @dataclass(frozen=True)
@@ -116,40 +131,56 @@ class PrefectDispatcher:
                 if action == "retry":
                     if status is not None and status.state in TAKEN and prior.flow_run_id:
                         self._crash(prior.flow_run_id)
-                    prior = replace(prior, attempt=prior.attempt + 1, dispatched_at=now, flow_run_id=None)
-                    uow.dispatches.add(prior)
-                    uow.commit()
+                    prior = self._record(uow, _next(prior, now))
                 dispatch = prior
             else:
-                dispatch = Dispatch(duty.id, work.stage, work.stage_version, 0, work.acting_at, now)
-                uow.dispatches.add(dispatch)
-                uow.commit()
+                dispatch = self._record(
+                    uow,
+                    Dispatch(duty.id, work.stage, work.stage_version, 0, work.acting_at, now, token=_token()),
+                )
         self._send(dispatch)
         return True
 
+    def _record(self, uow: UnitOfWork, dispatch: Dispatch) -> Dispatch:
+        uow.dispatches.add(dispatch)
+        uow.commit()
+        return dispatch
+
     def _send(self, dispatch: Dispatch) -> None:
-        """Ask for the run; when Prefect is unreachable, leave the row for the reconciler and say so."""
-        parameters = {
-            "duty_id": dispatch.duty_id,
-            "now": dispatch.acting_at.isoformat(),
-            "stage_version": dispatch.stage_version,
-        }
-        try:
-            with self._settings():
-                run = run_deployment(
-                    self.deployment,
-                    parameters=parameters,
-                    timeout=0,
-                    idempotency_key=dispatch.key,
-                    as_subflow=False,
-                    tags=["banfa", f"duty:{dispatch.duty_id}"],
-                )
-        except (httpx.HTTPError, PrefectException, OSError) as exc:
-            log.warning("未能提交任务 %s 的后台运行（%s），稍后由对账程序重新提交", dispatch.key, exc)
-            return
-        with self.ports.uow() as uow:
-            uow.dispatches.set_run(dispatch.key, str(run.id))  # type: ignore[union-attr]  # sync here
-            uow.commit()
+        """Ask for the run; when Prefect is unreachable, leave the row for the reconciler and say so.
+
+        A run that comes back without this dispatch's token was left under the same key by a former database
+        (one reset while the Prefect server kept its runs): the next attempt is asked for instead.
+        """
+        for _ in range(MAX_ATTEMPTS):
+            parameters = {
+                "duty_id": dispatch.duty_id,
+                "now": dispatch.acting_at.isoformat(),
+                "stage_version": dispatch.stage_version,
+            }
+            tag = f"dispatch:{dispatch.token}"
+            try:
+                with self._settings():
+                    run = run_deployment(
+                        self.deployment,
+                        parameters=parameters,
+                        timeout=0,
+                        idempotency_key=dispatch.key,
+                        as_subflow=False,
+                        tags=["banfa", f"duty:{dispatch.duty_id}", tag],
+                    )
+            except (httpx.HTTPError, PrefectException, OSError) as exc:
+                log.warning("未能提交任务 %s 的后台运行（%s），稍后由对账程序重新提交", dispatch.key, exc)
+                return
+            assert not inspect.isawaitable(run)  # called from sync code, run_deployment runs synchronously
+            if tag in run.tags:
+                with self.ports.uow() as uow:
+                    uow.dispatches.set_run(dispatch.key, str(run.id))
+                    uow.commit()
+                return
+            with self.ports.uow() as uow:
+                dispatch = self._record(uow, _next(dispatch, dispatch.dispatched_at))
+        log.warning("任务 %s 的后台运行键已被占用 %d 次，放弃提交", dispatch.duty_id, MAX_ATTEMPTS)
 
     def _settings(self) -> AbstractContextManager[object]:
         """Talk to the configured server, whatever PREFECT_API_URL the process started with.

@@ -84,6 +84,7 @@ class Dispatch:
     acting_at: dt.datetime
     dispatched_at: dt.datetime
     flow_run_id: str | None = None
+    token: str = ""  # random, tagged on the run: tells our run from one a former database left under the key
 
     @property
     def key(self) -> str:

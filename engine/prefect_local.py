@@ -28,6 +28,7 @@ POOL = "banfa"
 # more "database is locked" answers, which Prefect's client retries after 1, 2, 4… s: 0.5 s was the best
 # trade here (bench/workflow.py; the closing note of issue 5 has the figures).
 QUERY_SECONDS = "0.5"
+CLIENT_RETRIES = "40"
 # Server services Banfa does not use: no schedules, automations or pauses (the dispatcher and the reconciler
 # do that work from Banfa's own tables). Each one polls the database; on SQLite with two cores they cost runs.
 IDLE_SERVICES = {
@@ -118,6 +119,8 @@ class LocalPrefect:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DO_NOT_TRACK": "1",
             "PREFECT_WORKER_QUERY_SECONDS": QUERY_SECONDS,
+            # the server asks for a retry after 50 ms (engine.prefect_server); allow enough of them
+            "PREFECT_CLIENT_MAX_RETRIES": CLIENT_RETRIES,
             "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
         }
         if self.zygote is not None:
@@ -129,17 +132,24 @@ class LocalPrefect:
     def start_server(self, *, timeout: float = 90, log: Path | None = None) -> None:
         """Start `prefect server start` and wait until it answers its health check."""
         self.home.mkdir(parents=True, exist_ok=True)
-        out = (log or self.home / "server.log").open("ab")
-        command = [*prefect_command(), "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.server = subprocess.Popen(
-            command, env=self.env(IDLE_SERVICES), stdout=out, stderr=subprocess.STDOUT
-        )
+        out = log or self.home / "server.log"
+        command = [
+            sys.executable,
+            "-m",
+            "engine.prefect_server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        with out.open("ab") as sink:  # the child keeps its own copy of the file
+            self.server = subprocess.Popen(
+                command, env=self.env(IDLE_SERVICES), stdout=sink, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.server.poll() is not None:
-                raise PrefectStartError(
-                    f"the Prefect server exited with {self.server.returncode}; see {out.name}"
-                )
+                raise PrefectStartError(f"the Prefect server exited with {self.server.returncode}; see {out}")
             with (
                 contextlib.suppress(OSError, urllib.error.URLError),
                 urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as reply,
@@ -147,7 +157,7 @@ class LocalPrefect:
                 if reply.status == 200:
                     return
             time.sleep(0.25)
-        raise PrefectStartError(f"the Prefect server did not answer within {timeout:.0f} s; see {out.name}")
+        raise PrefectStartError(f"the Prefect server did not answer within {timeout:.0f} s; see {out}")
 
     def run(self, *args: str) -> None:
         """Run one `prefect` command against the server; raise with its output when it fails."""
@@ -176,35 +186,37 @@ class LocalPrefect:
         limit: int = 4,
     ) -> subprocess.Popen[bytes]:
         """Start a process worker on the pool, running at most `limit` flow runs at once."""
-        out = (log or self.home / f"{name}.log").open("ab")
+        out = log or self.home / f"{name}.log"
         command = [*prefect_command(), "worker", "start", "--pool", POOL, "--type", "process", "--name", name]
         command += ["--limit", str(limit)]
-        worker = subprocess.Popen(
-            command,
-            env=self.env(extra),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopping it stops the flow runs it started
-        )
+        with out.open("ab") as sink:
+            worker = subprocess.Popen(
+                command,
+                env=self.env(extra),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stopping it stops the flow runs it started
+            )
         self.workers.append(worker)
         return worker
 
     def start_zygote(self, *, log: Path | None = None, timeout: float = 60) -> Path:
         """Start the warm forking process the launcher hands flow runs to; return its socket."""
         path = self.home / "zygote.sock"
-        out = (log or self.home / "zygote.log").open("ab")
-        zygote = subprocess.Popen(
-            [sys.executable, "-m", "flows.zygote", str(path)],
-            env=self.env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        out = log or self.home / "zygote.log"
+        with out.open("ab") as sink:
+            zygote = subprocess.Popen(
+                [sys.executable, "-m", "flows.zygote", str(path)],
+                env=self.env(),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.workers.append(zygote)
         deadline = time.monotonic() + timeout
         while not path.exists():
             if zygote.poll() is not None or time.monotonic() > deadline:
-                raise PrefectStartError(f"the zygote did not start; see {out.name}")
+                raise PrefectStartError(f"the zygote did not start; see {out}")
             time.sleep(0.05)
         self.zygote = path
         return path

@@ -185,6 +185,7 @@ class SqlDispatchLog:
             "acting_at": dispatch.acting_at,
             "flow_run_id": dispatch.flow_run_id,
             "dispatched_at": dispatch.dispatched_at,
+            "token": dispatch.token,
         }
         self.c.execute(sa.insert(db.dispatches).values(**values))
 
@@ -209,4 +210,5 @@ class SqlDispatchLog:
             row.acting_at,
             row.dispatched_at,
             row.flow_run_id,
+            row.token,
         )

@@ -75,8 +75,9 @@ def work_for(duty: Duty, now: dt.datetime, stage_version: int | None = None) -> 
     """The machine work a duty needs at `now`, or None; only for `stage_version` when one is named."""
     if stage_version is not None and duty.stage_version != stage_version:
         return None
-    if duty.machine_done != duty.stage_version:
-        return Work(duty.id, duty.state, duty.stage_version, now, MACHINE_WORK.get(duty.state, ()))
+    kinds = MACHINE_WORK.get(duty.state, ())
+    if duty.machine_done != duty.stage_version and kinds:
+        return Work(duty.id, duty.state, duty.stage_version, now, kinds)
     if duty.window_ended(now):
         return Work(duty.id, duty.state, duty.stage_version, now, closes_window=True)
     return None

@@ -21,15 +21,16 @@ pytestmark = pytest.mark.slow
 def _up(data: Path, log: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "BANFA_DATA_DIR": str(data), "BANFA_DEMO_CONTACTS": "true"}
     env.pop("BANFA_PREFECT_API_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "engine", "up", "--port", "0"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    with log.open("w") as sink:  # the child keeps its own copy
+        return subprocess.Popen(
+            [sys.executable, "-m", "engine", "up", "--port", "0"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
 
 
 def _wait_for(log: Path, text: str, process: subprocess.Popen[str], timeout: float = 120) -> str:

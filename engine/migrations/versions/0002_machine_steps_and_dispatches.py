@@ -2,7 +2,8 @@
 
 `machine_steps` holds one row for each step of a stage's machine work (a kind of document, a closed window,
 the stage's end), so that a rerun after a crash redoes nothing. `dispatches` holds each run asked of Prefect,
-keyed {duty}:{stage}:{stage_version}:{attempt}, with the time the run works with; the reconciler reads it.
+keyed {duty}:{stage}:{stage_version}:{attempt}, with the time the run works with and a random token the run is
+tagged with; the reconciler reads it.
 
 Revision ID: 0002
 Revises: 0001
@@ -43,6 +44,7 @@ def upgrade() -> None:
         sa.Column("acting_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("flow_run_id", sa.String(length=40), nullable=True),
         sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("token", sa.String(length=40), nullable=False),
         sa.ForeignKeyConstraint(["duty_id"], ["duties.id"], name=op.f("fk_dispatches_duty_id_duties")),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_dispatches")),
         sa.UniqueConstraint(
