@@ -116,6 +116,20 @@ def _run(local: LocalPrefect, folder: Path, parallel: int, work: Callable[[Setti
         local.stop()
 
 
+def _runs(settings: Settings) -> tuple[float, float]:
+    """Medians over the replay's flow runs: created → Running (pick-up and start), Running → Completed."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    time.sleep(2)  # let the last runs write their end
+    with temporary_settings({PREFECT_API_URL: settings.prefect_api_url}), get_client(sync_client=True) as c:
+        runs = [r for n in range(0, 4000, 200) for r in c.read_flow_runs(limit=200, offset=n)]
+    done = [r for r in runs if r.start_time and r.end_time]
+    pickup = statistics.median((r.start_time - r.created).total_seconds() for r in done if r.created)
+    running = statistics.median((r.end_time - r.start_time).total_seconds() for r in done)
+    return pickup, running
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parallel", type=int, default=4)
@@ -135,8 +149,11 @@ def main() -> None:
         server = args.prefect_database
         firsts = _through_prefect(folder / "first", args.parallel, _first_drafts, server)
         print("start → first draft: " + ", ".join(f"{t:.2f} s" for t in firsts))
-        prefect_s, moved, prefect_documents = _through_prefect(
-            folder / "prefect", args.parallel, lambda s: _replay(s, args.parallel, args.duties), server
+        prefect_s, moved, prefect_documents, (pickup, running) = _through_prefect(
+            folder / "prefect",
+            args.parallel,
+            lambda s: (*_replay(s, args.parallel, args.duties), _runs(s)),
+            server,
         )
     print(f"through Prefect: {prefect_s:.1f} s, {moved} transitions, {prefect_documents} documents")
     if (moved, prefect_documents) != (transitions, documents):
@@ -150,6 +167,8 @@ def main() -> None:
         "prefect_s": round(prefect_s, 2),
         "overhead_per_transition_s": round((prefect_s - inproc_s) / transitions, 3),
         "start_to_first_draft_s": round(statistics.median(firsts), 2),
+        "run_pickup_median_s": round(pickup, 2),
+        "run_median_s": round(running, 2),
         "slowdown": round(prefect_s / inproc_s, 2),
         "speedup": round(inproc_s / prefect_s, 3),
     }

@@ -50,7 +50,6 @@ class Settings(BaseSettings):
     prefect_api_url: str | None = None  # BANFA_PREFECT_API_URL, e.g. http://127.0.0.1:4200/api
     prefect_deployment: str = "advance-duty/banfa"
     prefect_stall_seconds: int = 300  # a run a worker took and left silent this long is lost
-    prefect_pool: str = "banfa"
     portal_url: str = "http://127.0.0.1:8000"  # links in artifacts and mail
 
     def resolved(self) -> Settings:
