@@ -25,11 +25,12 @@ from uuid import UUID, uuid4
 
 import httpx
 import prefect.context
+import sqlalchemy as sa
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectException
-from prefect.settings import PREFECT_API_URL, Settings
+from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, Settings
 from prefect.states import Crashed
 
 from engine.model import Duty
@@ -119,25 +120,37 @@ class PrefectDispatcher:
         return again
 
     def _ensure(self, duty: Duty, work: Work, now: dt.datetime) -> bool:
-        """Make sure one live run does `work`; return True when a run was asked for."""
+        """Make sure one live run does `work`; return True when a run was asked for.
+
+        Prefect is asked about the prior run outside any transaction, so that no database lock is held over
+        a network call. Two reconcilers racing for the same next attempt meet the key's unique constraint: the
+        one that loses leaves the work to the other.
+        """
         with self.ports.uow() as uow:
-            prior = uow.dispatches.latest(duty.id, work.stage_version)
-            if prior is not None and prior.stage == work.stage:
-                status = self._status(prior.flow_run_id) if prior.flow_run_id else None
+            prior = uow.dispatches.latest(duty.id, work.stage_version, work.stage)
+        if prior is None:
+            dispatch = Dispatch(
+                duty.id, work.stage, work.stage_version, 0, work.acting_at, now, token=_token()
+            )
+        else:
+            status = self._status(prior.flow_run_id) if prior.flow_run_id else None
+            with self.ports.uow() as uow:
                 pending = work_for(uow.duties.get(duty.id), work.acting_at, work.stage_version) is not None
-                action = verdict(status, pending, now, self.stall_after)
-                if action == "wait":
-                    return False
-                if action == "retry":
-                    if status is not None and status.state in TAKEN and prior.flow_run_id:
-                        self._crash(prior.flow_run_id)
-                    prior = self._record(uow, _next(prior, now))
-                dispatch = prior
-            else:
-                dispatch = self._record(
-                    uow,
-                    Dispatch(duty.id, work.stage, work.stage_version, 0, work.acting_at, now, token=_token()),
-                )
+            action = verdict(status, pending, now, self.stall_after)
+            if action == "wait":
+                return False
+            if action == "resend":
+                self._send(prior)
+                return True
+            if status is not None and status.state in TAKEN and prior.flow_run_id:
+                self._crash(prior.flow_run_id)
+            dispatch = _next(prior, now)
+        try:
+            with self.ports.uow() as uow:
+                self._record(uow, dispatch)
+        except sa.exc.IntegrityError:
+            log.info("任务 %s 的第 %d 次提交已由其他进程完成", dispatch.duty_id, dispatch.attempt)
+            return False
         self._send(dispatch)
         return True
 
@@ -191,8 +204,10 @@ class PrefectDispatcher:
             return contextlib.nullcontext()
         context = prefect.context.get_settings_context()
         if self._prefect_settings is None:
+            # Banfa's local server asks for a retry after 50 ms when SQLite is locked (engine.prefect_server):
+            # allow enough of them before a dispatch is left to the reconciler.
             self._prefect_settings = context.settings.copy_with_update(
-                updates={PREFECT_API_URL: self.api_url}
+                updates={PREFECT_API_URL: self.api_url, PREFECT_CLIENT_MAX_RETRIES: 40}
             )
         return prefect.context.SettingsContext(profile=context.profile, settings=self._prefect_settings)
 

@@ -108,8 +108,8 @@ class DispatchLog(Protocol):
 
     def set_run(self, key: str, flow_run_id: str) -> None: ...
 
-    def latest(self, duty_id: str, stage_version: int) -> Dispatch | None:
-        """The newest attempt dispatched for a duty's stage version."""
+    def latest(self, duty_id: str, stage_version: int, stage: str) -> Dispatch | None:
+        """The newest attempt dispatched for one work (`stage`) of a duty's stage version."""
         ...
 
 

@@ -193,12 +193,12 @@ class SqlDispatchLog:
         t = db.dispatches
         self.c.execute(sa.update(t).where(t.c.key == key).values(flow_run_id=flow_run_id))
 
-    def latest(self, duty_id: str, stage_version: int) -> Dispatch | None:
+    def latest(self, duty_id: str, stage_version: int, stage: str) -> Dispatch | None:
         t = db.dispatches
         row = self.c.execute(
             sa.select(t)
-            .where(t.c.duty_id == duty_id, t.c.stage_version == stage_version)
-            .order_by(t.c.attempt.desc(), t.c.dispatched_at.desc())
+            .where(t.c.duty_id == duty_id, t.c.stage_version == stage_version, t.c.stage == stage)
+            .order_by(t.c.attempt.desc())
         ).first()
         if row is None:
             return None
