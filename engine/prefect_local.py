@@ -1,7 +1,8 @@
 """Start and stop a local Prefect: the server on SQLite under the data directory, the pool, the deployment and
 a worker. `banfa up` uses it, and so do the tests and the benchmark, so that all three run the same setup.
 
-Everything runs as child processes of the `prefect` command of this environment, with an explicit environment:
+Everything runs as child processes (the server through engine.prefect_server, the pool, deployment and worker
+through the `prefect` command of this environment), with an explicit environment:
 PREFECT_HOME under the data directory, PREFECT_API_URL for the clients, and the BANFA_* settings resolved to
 absolute paths (they reach the deployment's job environment through prefect.yaml).
 """
