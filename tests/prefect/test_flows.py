@@ -8,7 +8,6 @@ every task boundary of a stage, then reconcile, and check that nothing was lost 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import time
@@ -24,10 +23,11 @@ from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from engine import database as db
-from engine.bootstrap import Workflow, open_workflow
+from engine.bootstrap import InProcessDispatcher, Workflow, open_workflow
 from engine.consultation import OpinionInput
 from engine.drafting.history import Decision
 from engine.model import State
+from engine.orchestration import PrefectDispatcher
 from engine.prefect_local import LocalPrefect, free_port
 from engine.services import workflow as wf
 from engine.services.machine import MACHINE_WORK
@@ -212,7 +212,13 @@ def test_a_worker_killed_after_closing_a_window_leaves_it_closed_once(setup: Set
     assert [r.kind for r in setup.rows(db.documents)].count("adoption-table") == 1
 
 
-def test_without_a_server_configured_the_in_process_dispatcher_runs(tmp_path: Path) -> None:
-    workflow, _ = workflow_with_people(f"sqlite:///{tmp_path / 'banfa.db'}", tmp_path)
-    assert type(workflow.dispatcher).__name__ == "InProcessDispatcher"
-    assert os.environ.get("BANFA_PREFECT_API_URL") is None
+def test_the_dispatcher_is_chosen_from_the_settings(tmp_path: Path) -> None:
+    workflow, settings = workflow_with_people(f"sqlite:///{tmp_path / 'banfa.db'}", tmp_path)
+    assert isinstance(workflow.dispatcher, InProcessDispatcher)  # no Prefect server configured
+    wired = open_workflow(settings.model_copy(update={"prefect_api_url": "http://127.0.0.1:9/api"}))
+    assert (
+        isinstance(wired.dispatcher, PrefectDispatcher)
+        and wired.dispatcher.api_url == "http://127.0.0.1:9/api"
+    )
+    for flow in (workflow, wired):
+        flow.db_engine.dispose()
