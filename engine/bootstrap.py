@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from engine.catalogue import load_calendar, load_catalogue, load_registry
+from engine.catalogue import load_calendar, load_catalogue, load_registry, load_reminder_policy
 from engine.config import Settings
 from engine.database import default_url, is_current, make_engine, migrate
 from engine.departments import Registry
@@ -18,8 +18,10 @@ from engine.drafting.sqlstore import SqlDocumentStore
 from engine.drafting.versions import DocumentStore
 from engine.drafting.wording import JinjaWording, wording
 from engine.duties import Catalogue
-from engine.ports import Dispatcher
+from engine.ports import Dispatcher, MailTransport
+from engine.reminders import Address
 from engine.services.machine import advance, resume_at, work_for
+from engine.services.reminders import Mailing
 from engine.services.workflow import Ports
 from engine.store import SqlUnitOfWork
 from engine.workdays import WorkCalendar
@@ -121,8 +123,33 @@ def open_workflow(settings: Settings, *, migrate_embedded: bool = True) -> Workf
         rules.calendar,
         templates.wording,
         templates.renderer.render,
+        reminders=load_reminder_policy(rules.directory),
     )
     return Workflow(ports, dispatcher_for(settings, ports), db_engine)
+
+
+def mailing_for(settings: Settings) -> Mailing:
+    """SMTP when a host is configured, else the outbox under the data directory."""
+    from engine.letters import LetterComposer
+    from engine.mail import OutboxTransport, SmtpServer, SmtpTransport
+
+    transport: MailTransport
+    if settings.smtp_host:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        server = SmtpServer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_security,
+            settings.smtp_username,
+            password,
+            settings.smtp_timeout,
+        )
+        transport = SmtpTransport(server)
+    else:
+        transport = OutboxTransport(settings.outbox)
+    composer = LetterComposer(settings.templates, Address(settings.mail_from_name, settings.mail_from))
+    domain = settings.mail_from.partition("@")[2] or "banfa.local"
+    return Mailing(transport, composer.compose, settings.portal_url, domain)
 
 
 def dispatcher_for(settings: Settings, ports: Ports) -> Dispatcher:

@@ -28,12 +28,14 @@ from engine.errors import (
     CatalogueError,
     CatalogueExists,
     EngineError,
+    PolicyError,
     RegistryError,
     UndecodableNotice,
 )
 from engine.ids import ID_PATTERN
 from engine.normative import Track
 from engine.notice import Reference
+from engine.reminders import ReminderPolicy
 from engine.workdays import WorkCalendar, YearArrangement
 
 SCHEMA_VERSION = 1
@@ -84,6 +86,14 @@ def load_calendar(rules_dir: Path) -> WorkCalendar:
             raise CalendarError(str(path), f"文件名应为 {arrangement.year}.toml")
         arrangements.append(arrangement)
     return WorkCalendar(arrangements)
+
+
+def load_reminder_policy(rules_dir: Path) -> ReminderPolicy:
+    """Load rules/reminders.toml; without the file, the defaults of domain.md hold."""
+    path = rules_dir / "reminders.toml"
+    if not path.exists():
+        return ReminderPolicy()
+    return ReminderPolicy.from_data(str(path), _read_toml(path, partial(PolicyError, str(path))))
 
 
 # --- the catalogue file ---------------------------------------------------------------------------------------

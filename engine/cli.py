@@ -283,4 +283,4 @@ def main() -> None:
     app()
 
 
-from engine import cli_up, cli_views, cli_workflow  # noqa: E402,F401  (they register their verbs on `app`)
+from engine import cli_reminders, cli_up, cli_views, cli_workflow  # noqa: E402,F401  (they register their verbs on `app`)

@@ -1,5 +1,5 @@
-"""The verbs that run Banfa's processes: `banfa up` (a local Prefect, the deployment, a warm zygote and a
-worker) and `banfa reconcile` (dispatch again what a crash lost)."""
+"""The verbs that run Banfa's processes: `banfa up` (a local Prefect, the deployment, a warm zygote, a worker
+and the scheduler) and `banfa reconcile` (dispatch again what a crash lost)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def up(
     port: Annotated[int, typer.Option("--port", help="Prefect 服务端口（被占用时另选空闲端口）")] = 4200,
     limit: Annotated[int, typer.Option("--limit", help="工作进程同时运行的流程数上限")] = 4,
 ) -> None:
-    """启动本地 Prefect 服务（SQLite，位于数据目录）、部署流程并启动工作进程；按 Ctrl-C 停止。"""
+    """启动本地 Prefect 服务（SQLite，位于数据目录）、部署流程，启动工作进程和调度器；按 Ctrl-C 停止。"""
     with exit_codes():
         settings = State.settings.resolved()
         prefect = local_prefect(settings, preferred_port=port)
@@ -29,10 +29,14 @@ def up(
             out.print("创建工作池并部署流程…")
             prefect.deploy()
             prefect.start_zygote()
-            worker = prefect.start_worker(extra={"BANFA_PREFECT_API_URL": prefect.api_url}, limit=limit)
+            wired = {"BANFA_PREFECT_API_URL": prefect.api_url}
+            worker = prefect.start_worker(extra=wired, limit=limit)
+            scheduler = prefect.start_banfa("scheduler", "scheduler", extra=wired)
             out.print(f"Prefect 界面：{prefect.url}")
             out.print(f"Prefect API：{prefect.api_url}")
             out.print(f"工作池：banfa（工作进程 PID {worker.pid}）")
+            mail = settings.smtp_host or f"本地发件箱 {settings.outbox}"
+            out.print(f"调度器：PID {scheduler.pid}，日志 {prefect.home / 'scheduler.log'}；邮件发往 {mail}")
             out.print(f"在其他终端使用本服务：export BANFA_PREFECT_API_URL={prefect.api_url}")
             out.print("按 Ctrl-C 停止。")
             while all(p.poll() is None for p in prefect.children()):

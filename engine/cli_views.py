@@ -150,6 +150,9 @@ def demo(
             f"任务 {result.duties} 项，办结 {result.terminal} 项；文稿 {result.documents} 份；操作记录 {result.events} 条；"
             f"用时 {time.perf_counter() - started:.1f} 秒。"
         )
+        out.print(
+            f"提醒和每周汇总邮件 {result.mails} 封，见发件箱：{folder / 'outbox'}（banfa --data-dir {folder} outbox）"
+        )
         out.print(f"数据目录：{folder}")
         if result.terminal != result.duties:
             raise typer.Exit(1)

@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     prefect_deployment: str = "advance-duty/banfa"
     prefect_stall_seconds: int = 300  # a run a worker took and left silent this long is lost
     portal_url: str = "http://127.0.0.1:8000"  # links in artifacts and mail
+    # Mail: with no SMTP host, every message goes to <data dir>/outbox as an .eml file (the embedded default).
+    smtp_host: str | None = None  # BANFA_SMTP_HOST
+    smtp_port: int = 25
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = 30.0
+    mail_from: str = "banfa@banfa.local"  # the From address of reminders and digests
+    mail_from_name: str = "办法起草流程系统"
+    scheduler_tick_seconds: int = 60  # how often the scheduler looks for due reminders and ended windows
+    scheduler_reconcile_seconds: int = 300
 
     def resolved(self) -> Settings:
         """Return a copy with absolute paths, so that nothing later depends on the current folder."""
@@ -61,6 +72,10 @@ class Settings(BaseSettings):
                 "templates_dir": (self.templates_dir or bundled_templates_dir()).expanduser().resolve(),
             }
         )
+
+    @property
+    def outbox(self) -> Path:
+        return self.data_dir / "outbox"
 
     @property
     def rules(self) -> Path:

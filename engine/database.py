@@ -325,6 +325,46 @@ dispatches = sa.Table(
     sa.UniqueConstraint("duty_id", "stage", "stage_version", "attempt"),
 )
 
+# Planned reminders, one row a mail-to-be, keyed so that planning again finds the same row. The status moves
+# pending → sending (claimed) → sent, or → uncertain (claimed, never confirmed: never resent), cancelled (no
+# longer planned), folded (too late: listed in the next digest instead) or failed (no address to send to).
+reminders = sa.Table(
+    "reminders",
+    metadata,
+    sa.Column("key", sa.String(240), primary_key=True),
+    sa.Column(
+        "subject", sa.String(80), nullable=False, index=True
+    ),  # the duty id; the notice id for a digest
+    sa.Column("notice_id", sa.String(60), nullable=False),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("about", sa.String(80), nullable=False),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("send_on", sa.Date, nullable=False),
+    sa.Column("recipient", sa.String(60), nullable=False),  # <department>:<role>
+    _text_default("cc"),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0, server_default="0"),
+    _at("next_try_at", nullable=True),
+    _text_default("error"),
+    _at("planned_at"),
+    _at("claimed_at", nullable=True),
+    sa.Column("claim", sa.String(40)),
+    _at("sent_at", nullable=True),
+    sa.Column("message_id", sa.String(200)),
+    _text_default("addresses"),
+    sa.Column("reported_in", sa.String(240)),  # the digest that listed it as uncertain or folded
+    sa.Index("ix_reminders_status_send_on", "status", "send_on"),
+)
+
+# Who runs the scheduler: one row a lease, renewed by its holder; a second scheduler waits while it is fresh.
+scheduler_leases = sa.Table(
+    "scheduler_leases",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("holder", sa.String(80), nullable=False),
+    _at("renewed_at"),
+)
+
 # No foreign key to duties: `banfa draft` renders documents before a duty row exists.
 documents = sa.Table(
     "documents",

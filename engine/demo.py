@@ -4,6 +4,8 @@ Every drafting duty starts on 2007-09-11, and its officer uploads the written dr
 Consulted departments reply on scripted days: some with opinions,
 some with 无意见, and some never, so that silence counts when the window closes. Opinions are decided; one
 review returns a duty for amendment once; every duty reaches its track's terminal state by 2007-12-29.
+The scheduler's tick runs at 09:00 on every working day of the replay, so windows close on time and the
+reminders and weekly digests of 2007 go to the outbox, dated as they would have been.
 The clock is an argument everywhere; nothing here reads the real one.
 """
 
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from engine.bootstrap import Workflow, load_rules
+from engine.bootstrap import Workflow, load_rules, mailing_for
 from engine.config import Settings
 from engine.consultation import OpinionInput
 from engine.drafting.compose import compose
@@ -31,10 +34,12 @@ from engine.ports import Dispatcher
 from engine.services import workflow as wf
 from engine.services.machine import drafting_of, work_for
 from engine.services.notices import add_user, ingest_notice
+from engine.services.reminders import Mailing, send_due
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2007, 9, 11, 9, 0, tzinfo=SHANGHAI)
 END = dt.date(2007, 12, 29)
+LAST_TICK = dt.date(2007, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class DemoResult:
     documents: int
     events: int
     rows: tuple[tuple[str, str, str, int, int], ...]  # id, title, state, documents, events
+    mails: int = 0  # reminders and digests sent, counted in mails
 
 
 def _user(key: str, role: UserRole) -> str:
@@ -135,36 +141,69 @@ class Settled:
 
 
 def replay(
-    workflow: Workflow, settings: Settings, *, parallel: int = 1, duties: int | None = None
+    workflow: Workflow,
+    settings: Settings,
+    *,
+    parallel: int = 1,
+    duties: int | None = None,
+    mailing: Mailing | None = None,
 ) -> DemoResult:
     """Run the whole 2007 replay against a fresh database; return what it left behind.
 
-    With `parallel` above 1, that many duties are driven at once (each duty's own steps stay in order), so a
-    replay through Prefect keeps several workers' runs busy. The result is the same either way. `duties` limits
-    the replay to the first few duties (for measurements).
+    The duties' scripted actions and the scheduler's daily tick (09:00 on every working day: windows that
+    ended, due reminders, the weekly digest) run in the order of their simulated times; at the same moment the
+    tick goes first. Reminders go to `mailing` (the settings' outbox when None), dated with the simulated time.
+    With `parallel` above 1, that many duties are driven at once between two ticks (each duty's own steps stay
+    in order), so a replay through Prefect keeps several workers' runs busy. The result is the same either way.
+    `duties` limits the replay to the first few duties (for measurements).
     """
     catalogue = next(c for c in load_rules(settings).catalogues() if c.notice.id == "sfb2007-129")
     setup_people(workflow, catalogue)
     ingest_notice(catalogue, actor="admin", now=START, ports=workflow.ports)
     settled = replace(workflow, dispatcher=Settled(workflow.dispatcher, workflow.ports))
     clock = Clock(settled)
+    post = mailing or mailing_for(settings)
+    specs = catalogue.duties[:duties] if duties is not None else catalogue.duties
+    scripts = [_drive(settled, clock, spec, i) for i, spec in enumerate(specs)]
 
-    def run(index: int, spec: DutySpec) -> None:
-        officer = _user(spec.lead or "", UserRole.OFFICER)
-        wf.start_duty(
-            spec.id,
-            actor=officer,
-            now=START.replace(minute=30),
-            ports=settled.ports,
-            dispatcher=settled.dispatcher,
-        )
-        _drive(settled, clock, spec.id, officer, index)
+    def tick(now: dt.datetime) -> None:
+        wf.close_due_consultations(now, ports=settled.ports, dispatcher=settled.dispatcher)
+        send_due(now, ports=settled.ports, mailing=post)
 
+    _run_timeline(scripts, clock, tick, parallel)
+    return _summary(settled, post)
+
+
+Script = Generator[dt.datetime, None, None]
+
+
+def _run_timeline(
+    scripts: list[Script], clock: Clock, tick: Callable[[dt.datetime], None], parallel: int
+) -> None:
+    """Step every script up to each day's tick, then run the tick, day by day to the end of the year."""
+    upcoming = {i: next(script) for i, script in enumerate(scripts)}
+
+    def step(i: int, until: dt.datetime) -> None:
+        while i in upcoming and upcoming[i] < until:
+            try:
+                upcoming[i] = scripts[i].send(None)
+            except StopIteration:
+                del upcoming[i]
+
+    day = START.date()
     with ThreadPoolExecutor(max(1, parallel)) as pool:
-        specs = catalogue.duties[:duties] if duties is not None else catalogue.duties
-        for future in [pool.submit(run, i, spec) for i, spec in enumerate(specs)]:
+        while day <= LAST_TICK:
+            at = dt.datetime.combine(day, dt.time(9), tzinfo=SHANGHAI)
+            due = [i for i, when in upcoming.items() if when < at]
+            for future in [pool.submit(step, i, at) for i in due]:
+                future.result()
+            if clock.calendar.is_workday(day):
+                tick(at)
+            day += dt.timedelta(days=1)
+        for future in [
+            pool.submit(step, i, dt.datetime.max.replace(tzinfo=SHANGHAI)) for i in list(upcoming)
+        ]:
             future.result()
-    return _summary(settled)
 
 
 def _duty(workflow: Workflow, duty_id: str) -> Duty:
@@ -215,21 +254,31 @@ def _revise(workflow: Workflow, duty_id: str, officer: str, now: dt.datetime) ->
     )
 
 
-def _consult(workflow: Workflow, clock: Clock, duty_id: str, officer: str, index: int) -> dt.datetime:
+def _consult(
+    workflow: Workflow, clock: Clock, duty_id: str, officer: str, index: int
+) -> Generator[dt.datetime, None, dt.datetime]:
     """Open the round, let departments reply or stay silent, close it at the window's end, decide opinions."""
     ports, dispatch = workflow.ports, workflow.dispatcher
     opened = clock.after(START, 10 + index % 3)
+    yield clock.after(START, 7)
     _revise(workflow, duty_id, officer, clock.after(START, 7))
+    yield opened
     wf.open_consultation(duty_id, actor=officer, now=opened, ports=ports, dispatcher=dispatch)
     duty = _duty(workflow, duty_id)
+    replies = []
     for n, request in enumerate(duty.current_requests()):
         script, who = (index + n) % 3, _user(request.consultee, UserRole.CONSULTEE)
-        if script == 0:
-            wf.record_opinion(duty_id, OPINIONS, actor=who, now=clock.after(opened, 3), ports=ports)
-        elif script == 1:
-            wf.record_opinion(duty_id, (), actor=who, now=clock.after(opened, 5), ports=ports)
+        if script != 2:
+            replies.append(
+                (clock.after(opened, 3 if script == 0 else 5), who, OPINIONS if script == 0 else ())
+            )
+    for when, who, opinions in sorted(replies, key=lambda r: r[0]):
+        yield when
+        wf.record_opinion(duty_id, opinions, actor=who, now=when, ports=ports)
     closed = clock.at(max(r.due for r in duty.current_requests()) + dt.timedelta(days=1), 9)
-    dispatch.advance(duty_id, closed)  # the scheduler's tick would find this window ended and do the same
+    yield closed
+    dispatch.advance(duty_id, closed)  # the scheduler's tick at this moment has closed it already
+    yield clock.after(closed, 1)
     for k, item in enumerate(_duty(workflow, duty_id).undecided()):
         decision, reason = (
             (Decision.ADOPTED, "已在修改稿中补充。")
@@ -244,12 +293,13 @@ def _consult(workflow: Workflow, clock: Clock, duty_id: str, officer: str, index
 
 def _review(
     workflow: Workflow, clock: Clock, duty_id: str, officer: str, submitted: dt.datetime, index: int
-) -> dt.datetime:
+) -> Generator[dt.datetime, None, dt.datetime]:
     """The legal office reviews; the second duty is returned once for amendment and resubmitted."""
     ports, dispatch = workflow.ports, workflow.dispatcher
     reviewed = clock.after(submitted, 5)
     if index == 1:
         opinion = "第四条设定的资金追缴措施缺乏上位法依据，应当予以修改。"
+        yield reviewed
         wf.record_review(
             duty_id,
             Legality.TO_AMEND,
@@ -260,21 +310,25 @@ def _review(
             dispatcher=dispatch,
         )
         resubmitted = clock.after(reviewed, 2)
+        yield resubmitted
         wf.submit_for_review(duty_id, actor=officer, now=resubmitted, ports=ports, dispatcher=dispatch)
         reviewed = clock.after(resubmitted, 3)
+    yield reviewed
     wf.record_review(
         duty_id, Legality.LAWFUL, "", actor="reviewer", now=reviewed, ports=ports, dispatcher=dispatch
     )
     approved = clock.after(reviewed, 2)
+    yield approved
     wf.deliberate(duty_id, True, "", actor="coordinator", now=approved, ports=ports, dispatcher=dispatch)
     return clock.after(approved, 1)
 
 
 def _finish(
     workflow: Workflow, clock: Clock, duty: Duty, officer: str, when: dt.datetime, index: int
-) -> None:
+) -> Script:
     """Publish and file a 规范性文件 or 规章; forward a 法规草案 to the legislative track."""
     ports, dispatch = workflow.ports, workflow.dispatcher
+    yield when
     if duty.spec.track is Track.LEGISLATIVE:
         wf.forward(
             duty.id,
@@ -291,6 +345,7 @@ def _finish(
     wf.publish(
         duty.id, number, when.date(), effective, actor=officer, now=when, ports=ports, dispatcher=dispatch
     )
+    yield clock.after(when, 1)
     wf.file_duty(
         duty.id,
         clock.after(when, 1).date(),
@@ -301,18 +356,24 @@ def _finish(
     )
 
 
-def _drive(workflow: Workflow, clock: Clock, duty_id: str, officer: str, index: int) -> None:
-    submitted = _consult(workflow, clock, duty_id, officer, index)
+def _drive(workflow: Workflow, clock: Clock, spec: DutySpec, index: int) -> Script:
+    """One duty's script: it yields the simulated time of its next action before taking it."""
+    officer, duty_id = _user(spec.lead or "", UserRole.OFFICER), spec.id
+    started = START.replace(minute=30)
+    yield started
+    wf.start_duty(duty_id, actor=officer, now=started, ports=workflow.ports, dispatcher=workflow.dispatcher)
+    submitted = yield from _consult(workflow, clock, duty_id, officer, index)
+    yield submitted
     wf.submit_for_review(
         duty_id, actor=officer, now=submitted, ports=workflow.ports, dispatcher=workflow.dispatcher
     )
-    publish_on = _review(workflow, clock, duty_id, officer, submitted, index)
+    publish_on = yield from _review(workflow, clock, duty_id, officer, submitted, index)
     if publish_on.date() > END:
         raise RuntimeError(f"{duty_id} would finish after {END}: the script needs shorter steps")
-    _finish(workflow, clock, _duty(workflow, duty_id), officer, publish_on, index)
+    yield from _finish(workflow, clock, _duty(workflow, duty_id), officer, publish_on, index)
 
 
-def _summary(workflow: Workflow) -> DemoResult:
+def _summary(workflow: Workflow, mailing: Mailing) -> DemoResult:
     with workflow.ports.uow() as uow:
         duties = uow.duties.list()
     rows = tuple(
@@ -320,4 +381,7 @@ def _summary(workflow: Workflow) -> DemoResult:
         for d in duties
     )
     terminal = sum(1 for d in duties if d.state in (State.FILED, State.FORWARDED))
-    return DemoResult(len(duties), terminal, sum(r[3] for r in rows), sum(r[4] for r in rows), rows)
+    with workflow.ports.uow() as uow:
+        sent = [s for s in uow.reminders.list(pending_only=False) if s.status == "sent"]
+    mails = len({s.message_id for s in sent})
+    return DemoResult(len(duties), terminal, sum(r[3] for r in rows), sum(r[4] for r in rows), rows, mails)

@@ -24,7 +24,13 @@ in Chinese, because officers read them; entrypoints map each class to an exit co
     ├── Forbidden (PermissionError)                  a role or department that may not act
     ├── UnknownUser (LookupError)                    a user id no account has
     ├── ConcurrencyConflict (RuntimeError)           a stale version: someone else changed the duty first
-    └── InvalidInput (ValueError)                    a value a person typed that cannot be used
+    ├── InvalidInput (ValueError)                    a value a person typed that cannot be used
+    ├── DemoStalled (TimeoutError)                   a replay that waited too long for machine work
+    ├── PolicyError (ValueError)                     a reminder policy that is malformed
+    └── MailError (OSError)                          mail that could not be handed over
+        ├── MailUnavailable                          no session with the server: nothing sent
+        ├── MailRejected                             the server refused the message: not sent
+        └── MailUncertain                            the connection broke mid-message: maybe sent
 
 Foreign errors (tomllib, OSError, UnicodeDecodeError) are translated at the adapter with `raise … from exc`.
 """
@@ -206,3 +212,41 @@ class DemoStalled(EngineError, TimeoutError):
         super().__init__(
             f"任务 {duty_id} 的后台处理 {seconds:.0f} 秒内未完成（请检查 Prefect 工作进程是否在运行）"
         )
+
+
+class PolicyError(EngineError, ValueError):
+    """The reminder policy (rules/reminders.toml) is malformed."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        self.problem = problem
+        super().__init__(f"提醒规则有误：{source}（{problem}）")
+
+
+class MailError(EngineError, OSError):
+    """Mail could not be handed over; the subclass says whether the server may have taken it."""
+
+
+class MailUnavailable(MailError):
+    """The mail server could not be reached or refused the session: nothing was sent."""
+
+    def __init__(self, server: str, reason: str) -> None:
+        self.server = server
+        super().__init__(f"无法连接邮件服务器 {server}：{reason}")
+
+
+class MailRejected(MailError):
+    """The server answered that it will not take the message: it was not sent."""
+
+    def __init__(self, message_id: str, reason: str, *, permanent: bool = True) -> None:
+        self.message_id = message_id
+        self.permanent = permanent  # a 5xx answer; a 4xx one is worth another try later
+        super().__init__(f"邮件被服务器拒收 {message_id}：{reason}")
+
+
+class MailUncertain(MailError):
+    """The connection broke while a message was being handed over: the server may or may not have it."""
+
+    def __init__(self, message_id: str, reason: str) -> None:
+        self.message_id = message_id
+        super().__init__(f"邮件投递结果不明 {message_id}：{reason}")

@@ -8,6 +8,7 @@ or through Prefect.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -16,6 +17,7 @@ from engine.departments import Department
 from engine.duties import Coordinator, NoticeInfo
 from engine.model import Duty
 from engine.people import User
+from engine.reminders import Reminder
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,102 @@ class DispatchLog(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredReminder:
+    """A planned reminder as stored, with where its sending stands."""
+
+    reminder: Reminder
+    status: str  # pending, sending, sent, uncertain, cancelled, folded, failed
+    attempts: int = 0
+    next_try_at: dt.datetime | None = None
+    claimed_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    message_id: str | None = None
+    addresses: str = ""
+    error: str = ""
+    reported_in: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.reminder.key
+
+
+@dataclass(frozen=True)
+class DutyFacts:
+    """What a mail says about a duty, read without loading the aggregate."""
+
+    id: str
+    notice_id: str
+    title: str
+    lead: str | None
+    state: str
+    deadline: dt.date | None
+
+
+class ReminderLog(Protocol):
+    def statuses(self, subject: str) -> dict[str, str]:
+        """Every stored reminder about a duty (or a notice's digests): key → status."""
+        ...
+
+    def add(self, reminders: list[Reminder], now: dt.datetime) -> None:
+        """Store new reminders as pending; their keys must be new."""
+        ...
+
+    def cancel(self, keys: list[str]) -> None:
+        """Cancel the reminders among `keys` that are still pending."""
+        ...
+
+    def due(self, today: dt.date, now: dt.datetime) -> list[StoredReminder]:
+        """The pending reminders whose day has come and whose next try is not later than `now`."""
+        ...
+
+    def claim(self, keys: list[str], token: str, now: dt.datetime) -> list[StoredReminder]:
+        """Mark as being sent those of `keys` still pending that no one else is claiming; return them."""
+        ...
+
+    def settle(self, keys: list[str], status: str, now: dt.datetime, **fields: Any) -> None:
+        """Set the status (and message id, addresses or error) of claimed or pending reminders."""
+        ...
+
+    def defer(self, keys: list[str], error: str, retry_at: dt.datetime) -> None:
+        """Put reminders back to pending with one more attempt counted, to be tried again at `retry_at`."""
+        ...
+
+    def expire_claims(self, claimed_before: dt.datetime) -> list[str]:
+        """Mark uncertain every reminder still being sent that was claimed before the time; return the keys."""
+        ...
+
+    def unreported(self, notice_id: str) -> list[StoredReminder]:
+        """The uncertain, folded or failed reminders of a notice that no digest has listed yet."""
+        ...
+
+    def report(self, keys: list[str], digest_key: str) -> None: ...
+
+    def facts(self, subjects: list[str]) -> dict[str, DutyFacts]:
+        """The duties among `subjects`, as mails describe them."""
+        ...
+
+    def milestones(self, subjects: list[str]) -> dict[str, list[tuple[str, dt.date]]]:
+        """The milestones still ahead of each duty, as its planned reminders name them: (about, day)."""
+        ...
+
+    def mailed(self, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those (subject, recipient) pairs that a mail has gone (or may have gone) to before."""
+        ...
+
+    def overdue_without(self, today: dt.date) -> list[str]:
+        """Duties overdue today (past their last working day, unfinished) with no reminder planned for today."""
+        ...
+
+    def list(
+        self, *, subject: str | None = None, due_before: dt.date | None = None, pending_only: bool = True
+    ) -> list[StoredReminder]: ...
+
+    def next_day(self, after: dt.date) -> dt.date | None:
+        """The first day after `after` on which a pending reminder is to be sent."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def duties(self) -> DutyRepository: ...
@@ -132,6 +230,9 @@ class UnitOfWork(Protocol):
     @property
     def dispatches(self) -> DispatchLog: ...
 
+    @property
+    def reminders(self) -> ReminderLog: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -150,4 +251,28 @@ class Dispatcher(Protocol):
 
     def reconcile(self, now: dt.datetime) -> list[str]:
         """Run again the machine work that was lost (a crashed or stalled run); return the duties."""
+        ...
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One rendered mail, ready for a transport: the envelope and the message's bytes."""
+
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]  # To and Cc addresses
+    data: bytes
+    keys: tuple[str, ...]  # the reminders it carries
+    sent_on: dt.date
+
+
+class MailSession(Protocol):
+    def send(self, mail: Outgoing) -> None:
+        """Hand over one mail; raise MailRejected (not sent), MailUncertain (maybe sent) or MailUnavailable."""
+        ...
+
+
+class MailTransport(Protocol):
+    def session(self) -> AbstractContextManager[MailSession]:
+        """Open one session for a batch of mails; raise MailUnavailable when the server cannot be reached."""
         ...

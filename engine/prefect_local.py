@@ -222,6 +222,22 @@ class LocalPrefect:
         self.zygote = path
         return path
 
+    def start_banfa(
+        self, name: str, *args: str, extra: Mapping[str, str] | None = None, log: Path | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start a `banfa` command (the scheduler) beside the workers, stopped with them."""
+        out = log or self.home / f"{name}.log"
+        with out.open("ab") as sink:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "engine", *args],
+                env=self.env(extra),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.workers.append(process)
+        return process
+
     def children(self) -> list[subprocess.Popen[bytes]]:
         return [p for p in [self.server, *self.workers] if p is not None]
 

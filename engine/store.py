@@ -23,6 +23,7 @@ from engine.errors import UnknownUser
 from engine.notice import Reference
 from engine.people import User, UserRole
 from engine.ports import Dispatch, NoticeRecord
+from engine.reminder_rows import SqlReminderLog
 
 
 class SqlUnitOfWork:
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
         self.departments = SqlDepartments(self.connection)
         self.machine = SqlMachineLog(self.connection)
         self.dispatches = SqlDispatchLog(self.connection)
+        self.reminders = SqlReminderLog(self.connection)
         return self
 
     def __exit__(

@@ -157,6 +157,7 @@ def close_window(work: Work, *, ports: Ports) -> int | None:
             return None
         duty.close_consultation(SYSTEM, work.acting_at, ports.policy.silence_is_consent)
         uow.duties.save(duty)
+        ports.replan(uow, duty, work.acting_at)
         uow.commit()
         return duty.stage_version
 

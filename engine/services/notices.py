@@ -53,6 +53,7 @@ def ingest_notice(catalogue: Catalogue, *, actor: str, now: dt.datetime, ports: 
                     duty.start(user.id, now)
                     report["started"].append(spec.id)
                 uow.duties.add(duty)
+                ports.replan(uow, duty, now)
                 continue
             if duty.state.terminal:
                 continue
@@ -62,11 +63,13 @@ def ingest_notice(catalogue: Catalogue, *, actor: str, now: dt.datetime, ports: 
             if duty.amend(spec, user.id, now, ports.calendar):
                 report["amended"].append(spec.id)
             uow.duties.save(duty)
+            ports.replan(uow, duty, now)
         kept = {d.id for d in catalogue.duties}
         for duty in existing.values():
             if duty.id not in kept and not duty.state.terminal:
                 duty.withdraw(user.id, now, "任务清单中已删除该任务")
                 uow.duties.save(duty)
+                ports.replan(uow, duty, now)
                 report["withdrawn"].append(duty.id)
         uow.commit()
     return IngestReport(catalogue.notice.id, *(tuple(report[k]) for k in report))

@@ -22,7 +22,9 @@ from engine.milestones import Plan
 from engine.model import Duty, State
 from engine.people import SYSTEM, User, UserRole, authorize
 from engine.ports import Dispatcher, UnitOfWork
+from engine.reminders import ReminderPolicy
 from engine.services.documents import keep_attachment, keep_draft
+from engine.services.planning import replan
 from engine.workdays import WorkCalendar
 
 
@@ -38,6 +40,11 @@ class Ports:
     render: Callable[[Content], bytes]
     policy: Policy = field(default_factory=Policy)
     plan: Plan = field(default_factory=Plan)
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+
+    def replan(self, uow: UnitOfWork, duty: Duty, now: dt.datetime) -> tuple[int, int]:
+        """Bring the duty's reminders in step with it, in the caller's transaction."""
+        return replan(uow, duty, now, calendar=self.calendar, plan=self.plan, policy=self.reminders)
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ def act(
         authorize(user, action, lead=duty.spec.lead, consultees=duty.spec.consultees)
         apply(duty, user)
         uow.duties.save(duty)
+        ports.replan(uow, duty, now)
         uow.commit()
         outcome = Outcome(duty.id, duty.state, duty.stage_version)
     dispatcher.advance(duty_id, now)

@@ -38,7 +38,7 @@ from engine.migrations import HEAD
 
 TABLES = {
     "notices", "departments", "users", "duties", "events", "consultation_requests", "opinions", "decisions",
-    "reviews", "extensions", "documents", "machine_steps", "dispatches",
+    "reviews", "extensions", "documents", "machine_steps", "dispatches", "reminders", "scheduler_leases",
 }  # fmt: skip
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AT = dt.datetime(2007, 10, 15, 9, 30, 5, 123456, tzinfo=SHANGHAI)

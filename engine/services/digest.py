@@ -1,0 +1,84 @@
+"""Gather the weekly digest of a notice for its coordinating office: what is late, what is at risk, and which
+reminders may not have reached their reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import UnknownDepartment
+from engine.model import Duty, local_date
+from engine.ports import StoredReminder, UnitOfWork
+from engine.reminders import Reminder, working_days_left
+
+if TYPE_CHECKING:
+    from engine.services.workflow import Ports
+
+STATUS_NAMES = {"uncertain": "投递结果不明", "folded": "逾期未发出", "failed": "未能发送"}
+
+
+def _name(key: str, ports: Ports) -> str:
+    try:
+        return ports.registry.get(key).display
+    except UnknownDepartment:
+        return key
+
+
+def _duty_row(duty: Duty, today: dt.date, ports: Ports, link: str) -> dict[str, Any]:
+    due = duty.last_working_day or today
+    return {
+        "id": duty.id,
+        "title": duty.spec.title or duty.spec.document or duty.id,
+        "lead": _name(duty.spec.lead, ports) if duty.spec.lead else "",
+        "state": duty.state.value,
+        "deadline": duty.deadline,
+        "left": working_days_left(today, due, ports.calendar),
+        "link": f"{link}/duties/{duty.id}",
+    }
+
+
+def _reminder_row(s: StoredReminder, ports: Ports) -> dict[str, Any]:
+    department, _, role = s.reminder.to.partition(":")
+    return {
+        "key": s.key,
+        "kind": s.reminder.kind.value,
+        "duty": s.reminder.subject,
+        "to": f"{_name(department, ports)}（{role}）",
+        "day": s.reminder.send_on,
+        "status": STATUS_NAMES.get(s.status, s.status),
+        "error": s.error,
+    }
+
+
+def overdue_and_at_risk(duties: list[Duty], today: dt.date, ports: Ports) -> tuple[list[Duty], list[Duty]]:
+    """The notice's overdue duties, and those not overdue but with fewer working days left than they need."""
+    overdue = [d for d in duties if d.overdue(today)]
+    at_risk = [d for d in duties if not d.overdue(today) and d.at_risk(today, ports.calendar, ports.plan)]
+    return overdue, at_risk
+
+
+def digest_context(
+    digest: Reminder, now: dt.datetime, ports: Ports, uow: UnitOfWork, portal_url: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The digest's template context, and the keys of the reminders it reports."""
+    today, link = local_date(now), portal_url.rstrip("/")
+    notice = uow.notices.get(digest.subject)
+    duties = uow.duties.list(digest.subject)
+    overdue, at_risk = overdue_and_at_risk(duties, today, ports)
+    unreported = uow.reminders.unreported(digest.subject)
+    context = {
+        "notice": {
+            "id": digest.subject,
+            "title": notice.info.title if notice else digest.subject,
+            "number": (notice.info.number if notice else "") or "",
+            "office": (notice.coordinator.office if notice else "") or "",
+        },
+        "today": today,
+        "week": digest.due,
+        "total": len(duties),
+        "overdue": [_duty_row(d, today, ports, link) for d in overdue],
+        "at_risk": [_duty_row(d, today, ports, link) for d in at_risk],
+        "unreported": [_reminder_row(s, ports) for s in unreported],
+        "link": f"{link}/notices/{digest.subject}",
+    }
+    return context, [s.key for s in unreported]

@@ -1,0 +1,38 @@
+"""Keep a duty's planned reminders in step with the duty, inside the transaction that changed it.
+
+Planning again after every change is how reminders follow the duty: a new stage or a moved milestone plans new
+rows (their keys name the milestone's day), and a passed milestone, a reply that came in or a finished duty
+cancels the rows still pending. Rows already sent, claimed or folded are history and stay as they are; a row
+whose day has gone by is planned only if it was planned before (it then goes out late, once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.milestones import Plan
+from engine.model import Duty, local_date
+from engine.ports import UnitOfWork
+from engine.reminders import ReminderPolicy, plan_duty
+from engine.workdays import WorkCalendar
+
+
+def replan(
+    uow: UnitOfWork,
+    duty: Duty,
+    now: dt.datetime,
+    *,
+    calendar: WorkCalendar,
+    plan: Plan,
+    policy: ReminderPolicy,
+) -> tuple[int, int]:
+    """Make the duty's stored reminders match its plan at `now`; return (planned, cancelled)."""
+    today = local_date(now)
+    wanted = plan_duty(duty, today, calendar, plan, policy)
+    stored = uow.reminders.statuses(duty.id)
+    new = [r for r in wanted if r.key not in stored and r.send_on >= today]
+    keys = {r.key for r in wanted}
+    gone = [k for k, status in stored.items() if status == "pending" and k not in keys]
+    uow.reminders.add(new, now)
+    uow.reminders.cancel(gone)
+    return len(new), len(gone)

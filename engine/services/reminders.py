@@ -1,0 +1,252 @@
+"""Send the reminders that are due, once each, and the weekly digest; list what will be sent.
+
+One tick (`send_due`) at `now`:
+1. Claims that were never confirmed within the lease become uncertain: the mail may have gone, so it is never
+   sent again by itself; the next digest lists it.
+2. On a working day from the policy's hour: overdue duties get today's reminder planned; each notice gets its
+   digest for the week; reminders more than `fold_after` working days late are folded into the digest.
+3. The due reminders, grouped by recipient and duty (one mail for each group), are claimed a chunk at a time,
+   handed to one transport session, and settled: sent, deferred with backoff (the server was down or said
+   "later"), failed (no address, or the server said no for good) or uncertain.
+
+A crash between the server taking a mail and the commit leaves the chunk claimed; the next tick after the
+lease marks it uncertain. Nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from engine.errors import MailRejected, MailUnavailable, MailUncertain
+from engine.model import SHANGHAI, local_date
+from engine.ports import MailSession, MailTransport, Outgoing, StoredReminder
+from engine.reminders import (
+    Kind,
+    Letter,
+    days_late,
+    digest_reminder,
+    digest_week,
+)
+from engine.services.composing import letters_for
+from engine.services.workflow import Ports
+
+CHUNK = 50  # mails per claim and per commit: at most this many become uncertain if the process dies
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """How mail leaves: the transport, the composer, the portal's address for links."""
+
+    transport: MailTransport
+    compose: Callable[[Letter, tuple[str, ...]], Outgoing]
+    portal_url: str
+    domain: str = "banfa.local"
+
+
+@dataclass
+class TickReport:
+    """What one tick did, counted in mails (`sent`) and in reminders (the rest)."""
+
+    sent: int = 0
+    reminders: int = 0
+    deferred: int = 0
+    uncertain: int = 0
+    folded: int = 0
+    failed: int = 0
+    digests: int = 0
+    error: str = ""
+
+
+def send_moment(day: dt.date, ports: Ports) -> dt.datetime:
+    return dt.datetime.combine(day, ports.reminders.send_at, tzinfo=SHANGHAI)
+
+
+def sending_hours(now: dt.datetime, ports: Ports) -> bool:
+    """Mail goes out on working days from the policy's hour, Asia/Shanghai."""
+    today = local_date(now)
+    return ports.calendar.is_workday(today) and now >= send_moment(today, ports)
+
+
+def plan_all(now: dt.datetime, *, ports: Ports) -> int:
+    """Plan again every duty's reminders (after a policy change, or for a database planned by nothing)."""
+    planned = 0
+    with ports.uow() as uow:
+        for duty in uow.duties.list():
+            planned += ports.replan(uow, duty, now)[0]
+        uow.commit()
+    return planned
+
+
+def list_reminders(
+    *, ports: Ports, duty: str | None = None, due_before: dt.date | None = None
+) -> list[StoredReminder]:
+    with ports.uow() as uow:
+        return uow.reminders.list(subject=duty, due_before=due_before)
+
+
+def send_due(now: dt.datetime, *, ports: Ports, mailing: Mailing, chunk: int = CHUNK) -> TickReport:
+    """Run one tick at `now`; see the module's docstring."""
+    report = TickReport()
+    lease = dt.timedelta(seconds=ports.reminders.claim_lease_seconds)
+    with ports.uow() as uow:
+        report.uncertain += len(uow.reminders.expire_claims(now - lease))
+        uow.commit()
+    if not sending_hours(now, ports):
+        return report
+    today = local_date(now)
+    _top_up_overdue(today, now, ports)
+    _plan_digests(today, now, ports)
+    with ports.uow() as uow:
+        due = uow.reminders.due(today, now)
+        late = [
+            s.key
+            for s in due
+            if s.reminder.kind is not Kind.DIGEST
+            and days_late(s.reminder.send_on, today, ports.calendar) > ports.reminders.fold_after
+        ]
+        uow.reminders.settle(late, "folded", now, error="逾期未发出，已并入每周汇总")
+        uow.commit()
+    report.folded = len(late)
+    folded = set(late)
+    groups = _groups([s for s in due if s.key not in folded])
+    if not groups:
+        return report
+    try:
+        with mailing.transport.session() as session:
+            for start in range(0, len(groups), chunk):
+                if not _send_chunk(groups[start : start + chunk], now, ports, mailing, session, report):
+                    _defer([k for g in groups[start + chunk :] for k in g], now, ports, report.error)
+                    report.deferred += sum(len(g) for g in groups[start + chunk :])
+                    break
+    except MailUnavailable as exc:
+        report.error = str(exc)
+        unsent = [k for g in groups for k in g]
+        _defer(unsent, now, ports, str(exc))
+        report.deferred += len(unsent)
+    return report
+
+
+def _groups(due: Iterable[StoredReminder]) -> list[list[str]]:
+    """Keys grouped by (recipient, subject): each group is one mail. Digests stay alone."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for s in due:
+        r = s.reminder
+        groups.setdefault((r.to, r.subject if r.kind is not Kind.DIGEST else r.key), []).append(s.key)
+    return list(groups.values())
+
+
+def _defer(keys: list[str], now: dt.datetime, ports: Ports, error: str) -> None:
+    if not keys:
+        return
+    with ports.uow() as uow:
+        attempts = {s.key: s.attempts for s in uow.reminders.list(pending_only=False) if s.key in set(keys)}
+        retry = ports.reminders.retry_seconds
+        by_wait: dict[int, list[str]] = {}
+        for key in keys:
+            by_wait.setdefault(retry[min(attempts.get(key, 0), len(retry) - 1)], []).append(key)
+        for wait, batch in by_wait.items():
+            uow.reminders.defer(batch, error, now + dt.timedelta(seconds=wait))
+        uow.commit()
+
+
+def _top_up_overdue(today: dt.date, now: dt.datetime, ports: Ports) -> None:
+    """Plan today's overdue reminders for duties that became (or stayed) overdue without any change."""
+    with ports.uow() as uow:
+        for duty_id in uow.reminders.overdue_without(today):
+            ports.replan(uow, uow.duties.get(duty_id), now)
+        uow.commit()
+
+
+def _plan_digests(today: dt.date, now: dt.datetime, ports: Ports) -> None:
+    """Plan this week's digest of every notice with a coordinating office, once its first working day came."""
+    week = digest_week(today, ports.calendar)
+    if week is None or week > today:
+        return
+    with ports.uow() as uow:
+        for notice in uow.notices.list():
+            office = notice.coordinator.department
+            if office is None:
+                continue
+            digest = digest_reminder(notice.id, office, week, ports.reminders)
+            if digest.key not in uow.reminders.statuses(notice.id):
+                uow.reminders.add([digest], now)
+        uow.commit()
+
+
+def _send_chunk(
+    keys: list[list[str]],
+    now: dt.datetime,
+    ports: Ports,
+    mailing: Mailing,
+    session: MailSession,
+    report: TickReport,
+) -> bool:
+    """Claim, send and settle one chunk of mails; False when the session broke and the rest must wait."""
+    token = secrets.token_hex(8)
+    with ports.uow() as uow:
+        claimed = {s.key: s for s in uow.reminders.claim([k for g in keys for k in g], token, now)}
+        groups = [[claimed[k] for k in g if k in claimed] for g in keys]
+        groups = [g for g in groups if g]
+        letters = letters_for(groups, now, ports, mailing, uow)
+        uow.commit()
+    outcomes: list[tuple[list[str], str, dict[str, str]]] = []
+    healthy = True
+    for group, letter in zip(groups, letters, strict=True):
+        group_keys = [s.key for s in group]
+        if not healthy:
+            outcomes.append((group_keys, "defer", {"error": report.error}))
+        elif isinstance(letter, str):
+            outcomes.append((group_keys, "failed", {"error": letter}))
+        else:
+            outcome, healthy = _hand_over(group_keys, letter, mailing, session, report)
+            outcomes.append(outcome)
+    _settle(outcomes, now, ports, report)
+    return healthy
+
+
+def _hand_over(
+    keys: list[str], letter: Letter, mailing: Mailing, session: MailSession, report: TickReport
+) -> tuple[tuple[list[str], str, dict[str, str]], bool]:
+    mail = mailing.compose(letter, tuple(keys))
+    try:
+        session.send(mail)
+    except MailRejected as exc:
+        return (keys, "failed" if exc.permanent else "defer", {"error": str(exc)}), True
+    except MailUncertain as exc:
+        report.error = str(exc)
+        return (keys, "uncertain", {"error": str(exc)}), False
+    except MailUnavailable as exc:
+        report.error = str(exc)
+        return (keys, "defer", {"error": str(exc)}), False
+    fields = {"message_id": mail.message_id, "addresses": ", ".join(mail.recipients)}
+    fields["reported"] = dict(letter.headers).get("X-Banfa-Reported", "")
+    return (keys, "sent", fields), True
+
+
+def _settle(
+    outcomes: list[tuple[list[str], str, dict[str, str]]], now: dt.datetime, ports: Ports, report: TickReport
+) -> None:
+    deferred: list[str] = []
+    with ports.uow() as uow:
+        for keys, status, fields in outcomes:
+            if status == "defer":
+                deferred += keys
+                continue
+            reported = fields.pop("reported", "").split()
+            uow.reminders.settle(keys, status, now, **fields)
+            if status == "sent":
+                report.sent += 1
+                report.reminders += len(keys)
+                if keys[0].startswith("digest:"):
+                    report.digests += 1
+                    uow.reminders.report(reported, keys[0])
+            elif status == "uncertain":
+                report.uncertain += len(keys)
+            else:
+                report.failed += len(keys)
+        uow.commit()
+    _defer(deferred, now, ports, report.error or "稍后重试")
+    report.deferred += len(deferred)
