@@ -70,9 +70,10 @@ class LetterComposer:
         message.set_content(self.body(letter), charset="utf-8", cte="base64")
         if letter.events:
             message.add_attachment(
-                calendar_file(letter.events),
-                maintype="text",
+                calendar_file(letter.events).decode("utf-8"),
                 subtype="calendar",
+                charset="utf-8",
+                cte="base64",
                 filename="milestones.ics",
                 params={"method": "PUBLISH"},
             )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from engine.drafting.versions import (
     DOCX_MEDIA_TYPE,
@@ -13,7 +15,8 @@ from engine.drafting.versions import (
     checksum,
     document_id,
 )
-from engine.errors import DocumentNotFound
+from engine.errors import DocumentNotFound, MailUnavailable
+from engine.ports import Outgoing
 
 
 class InMemoryDocumentStore:
@@ -89,3 +92,20 @@ class InMemoryDocumentStore:
     def latest(self, duty_id: str, kind: DocumentKind, variant: str = "") -> DocumentVersion | None:
         """Return the newest version of a duty's document of one kind and variant, or None."""
         return max(self.versions(duty_id, kind, variant), key=lambda r: r.version, default=None)
+
+
+class MemoryMailbox:
+    """Keep handed-over mail in a list: the fake of the `MailTransport` port. `down` makes it unreachable."""
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+        self.down = False
+
+    @contextmanager
+    def session(self) -> Iterator[MemoryMailbox]:
+        if self.down:
+            raise MailUnavailable("memory", "down")
+        yield self
+
+    def send(self, mail: Outgoing) -> None:
+        self.sent.append(mail)
