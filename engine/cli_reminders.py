@@ -65,8 +65,9 @@ def reminders_send_due(now: Now = None) -> None:
             f"发出邮件 {report.sent} 封（提醒 {report.reminders} 条，汇总 {report.digests} 封）；"
             f"推迟 {report.deferred} 条，结果不明 {report.uncertain} 条，并入汇总 {report.folded} 条，失败 {report.failed} 条。"
         )
-        if report.error:
-            out.print(f"[yellow]注意：[/]{report.error}")
+        for problem in [report.error, *report.problems]:
+            if problem:
+                out.print(f"[yellow]注意：[/]{problem}")
 
 
 @reminders_app.command("plan")

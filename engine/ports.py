@@ -172,8 +172,9 @@ class ReminderLog(Protocol):
         """Set the status (and message id, addresses or error) of claimed or pending reminders."""
         ...
 
-    def defer(self, keys: list[str], error: str, retry_at: dt.datetime) -> None:
-        """Put reminders back to pending with one more attempt counted, to be tried again at `retry_at`."""
+    def defer(self, keys: list[str], error: str, now: dt.datetime, waits: tuple[int, ...]) -> None:
+        """Put reminders back to pending with one more attempt counted; the Nth attempt waits `waits[N]`
+        seconds (the last value repeats)."""
         ...
 
     def expire_claims(self, claimed_before: dt.datetime) -> list[str]:

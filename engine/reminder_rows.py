@@ -115,7 +115,7 @@ class SqlReminderLog:
                 .values(status="sending", claim=token, claimed_at=now)
             )
             claimed += [_stored(r) for r in self.c.execute(sa.select(t).where(t.c.key.in_(free)))]
-        return sorted(claimed, key=lambda s: keys.index(s.key) if len(keys) < 64 else s.key)
+        return claimed
 
     def settle(self, keys: list[str], status: str, now: dt.datetime, **fields: Any) -> None:
         values = {"status": status, **fields}
@@ -128,20 +128,26 @@ class SqlReminderLog:
                 .values(**values)
             )
 
-    def defer(self, keys: list[str], error: str, retry_at: dt.datetime) -> None:
+    def defer(self, keys: list[str], error: str, now: dt.datetime, waits: tuple[int, ...]) -> None:
         for chunk in _chunks(keys):
-            self.c.execute(
-                sa.update(t)
-                .where(t.c.key.in_(chunk), t.c.status.in_(("pending", "sending")))
-                .values(
-                    status="pending",
-                    attempts=t.c.attempts + 1,
-                    next_try_at=retry_at,
-                    error=error,
-                    claim=None,
-                    claimed_at=None,
+            tries = self.c.execute(sa.select(t.c.key, t.c.attempts).where(t.c.key.in_(chunk)))
+            by_attempts: dict[int, list[str]] = {}
+            for row in tries:
+                by_attempts.setdefault(row.attempts, []).append(row.key)
+            for attempts, batch in by_attempts.items():
+                wait = waits[min(attempts, len(waits) - 1)]
+                self.c.execute(
+                    sa.update(t)
+                    .where(t.c.key.in_(batch), t.c.status.in_(("pending", "sending")))
+                    .values(
+                        status="pending",
+                        attempts=attempts + 1,
+                        next_try_at=now + dt.timedelta(seconds=wait),
+                        error=error,
+                        claim=None,
+                        claimed_at=None,
+                    )
                 )
-            )
 
     def expire_claims(self, claimed_before: dt.datetime) -> list[str]:
         where = (t.c.status == "sending", t.c.claimed_at < claimed_before)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.errors import MailRejected, MailUnavailable, MailUncertain
 from engine.model import SHANGHAI, local_date
@@ -58,6 +58,7 @@ class TickReport:
     failed: int = 0
     digests: int = 0
     error: str = ""
+    problems: list[str] = field(default_factory=list)  # why reminders failed, each reason once
 
 
 def send_moment(day: dt.date, ports: Ports) -> dt.datetime:
@@ -142,13 +143,7 @@ def _defer(keys: list[str], now: dt.datetime, ports: Ports, error: str) -> None:
     if not keys:
         return
     with ports.uow() as uow:
-        attempts = {s.key: s.attempts for s in uow.reminders.list(pending_only=False) if s.key in set(keys)}
-        retry = ports.reminders.retry_seconds
-        by_wait: dict[int, list[str]] = {}
-        for key in keys:
-            by_wait.setdefault(retry[min(attempts.get(key, 0), len(retry) - 1)], []).append(key)
-        for wait, batch in by_wait.items():
-            uow.reminders.defer(batch, error, now + dt.timedelta(seconds=wait))
+        uow.reminders.defer(keys, error, now, ports.reminders.retry_seconds)
         uow.commit()
 
 
@@ -247,6 +242,8 @@ def _settle(
                 report.uncertain += len(keys)
             else:
                 report.failed += len(keys)
+                if fields["error"] not in report.problems:
+                    report.problems.append(fields["error"])
         uow.commit()
     _defer(deferred, now, ports, report.error or "稍后重试")
     report.deferred += len(deferred)

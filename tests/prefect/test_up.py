@@ -1,5 +1,5 @@
-"""`banfa up` as a person runs it: it starts the stack, prints the URLs, serves a dispatched duty, and stops
-every child on Ctrl-C; started again on the same data directory, it deploys again without complaint."""
+"""`banfa up` as a person runs it: it starts the stack (the scheduler among it), prints the URLs, serves a
+dispatched duty, and stops every child on Ctrl-C; started again on the same data directory, it deploys again without complaint."""
 
 from __future__ import annotations
 
@@ -69,7 +69,12 @@ def test_up_starts_the_stack_and_ctrl_c_stops_it_cleanly(tmp_path: Path, rounds:
             assert reply.status == 200
         assert (data / "prefect" / "prefect.db").exists()
         children = _children(up.pid)
-        assert len(children) == 3  # server, zygote, worker
+        assert len(children) == 4  # server, zygote, worker, scheduler
+        scheduler_log = data / "prefect" / "scheduler.log"
+        deadline = time.monotonic() + 60
+        while (scheduler_log.read_text("utf-8") if scheduler_log.exists() else "").count("调度器已启动") <= n:
+            assert time.monotonic() < deadline, scheduler_log.read_text("utf-8")
+            time.sleep(0.2)
         up.send_signal(signal.SIGINT)
         assert up.wait(60) == 0, log.read_text("utf-8")
         assert "已停止" in log.read_text("utf-8")
