@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/workflow.py
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -30,82 +30,39 @@ class SqlDuties:
         row = self.c.execute(sa.select(db.duties).where(db.duties.c.id == duty_id)).first()
         if row is None:
             raise DutyNotFound(duty_id)
-        duty = Duty(
-            _spec(row),
-            row.notice_id,
-            State(row.state),
-            row.version,
-            row.stage_version,
-            row.machine_done,
-            row.deadline,
-            row.last_working_day,
-        )
-        duty.events = [
-            Event(
-                e.seq,
-                e.at,
-                e.actor,
-                e.action,
-                State(e.from_state) if e.from_state else None,
-                State(e.to_state) if e.to_state else None,
-                e.reason,
-            )
-            for e in self._rows(db.events, duty_id, db.events.c.seq)
-        ]
-        duty.requests = [
-            Request(
-                r.round,
-                r.consultee,
-                r.sent_on,
-                r.due,
-                ReplyKind(r.reply) if r.reply else None,
-                r.replied_at,
-                r.replied_by,
-            )
-            for r in self._rows(db.consultation_requests, duty_id, db.consultation_requests.c.id)
-        ]
-        duty.opinions = self._opinions(duty_id)
-        duty.reviews = [
-            Review(Legality(r.outcome), r.opinion, r.reviewer, r.reviewed_at)
-            for r in self._rows(db.reviews, duty_id, db.reviews.c.seq)
-        ]
-        duty.extensions = [
-            Extension(x.old_deadline, x.new_deadline, x.approver, x.reason, x.granted_at)
-            for x in self._rows(db.extensions, duty_id, db.extensions.c.seq)
-        ]
-        if duty.extensions:  # the catalogue's deadline is the one before the first extension
-            duty.spec = replace(duty.spec, deadline=duty.extensions[0].old_deadline)
-        if row.publication_number:
-            duty.publication = Publication(
-                row.publication_number, row.published_on, row.effective_on, row.filed_on
-            )
-        return duty
+        return _duty(row, self._children_of(db.duties.c.id == duty_id))
 
-    def _rows(self, table: sa.Table, duty_id: str, order: sa.ColumnElement[Any]) -> list[Any]:
-        return list(self.c.execute(sa.select(table).where(table.c.duty_id == duty_id).order_by(order)))
-
-    def _opinions(self, duty_id: str) -> list[Opinion]:
+    def _children_of(self, which: sa.ColumnElement[bool]) -> dict[str, dict[str, list[Any]]]:
+        """The child rows of the duties `which` selects: table name → duty id → rows in order."""
+        ids = sa.select(db.duties.c.id).where(which)
+        found: dict[str, dict[str, list[Any]]] = {}
+        for table, order in _CHILDREN:
+            query = sa.select(table).where(table.c.duty_id.in_(ids)).order_by(table.c.duty_id, *order)
+            grouped: dict[str, list[Any]] = {}
+            for r in self.c.execute(query):
+                grouped.setdefault(r.duty_id, []).append(r)
+            found[table.name] = grouped
         query = (
             sa.select(db.opinions, db.decisions)
             .outerjoin(db.decisions, db.decisions.c.opinion_id == db.opinions.c.id)
-            .where(db.opinions.c.duty_id == duty_id)
-            .order_by(db.opinions.c.round, db.opinions.c.consultee, db.opinions.c.seq)
+            .where(db.opinions.c.duty_id.in_(ids))
+            .order_by(db.opinions.c.duty_id, db.opinions.c.round, db.opinions.c.consultee, db.opinions.c.seq)
         )
-        return [
-            Opinion(
-                o.id,
-                o.round,
-                o.consultee,
-                o.seq,
-                o.clause,
-                o.text,
-                o.author,
-                o.created_at,
-                tuple(o.attachments),
-                Ruling(Decision(o.decision), o.reason, o.decided_by, o.decided_at) if o.decision else None,
-            )
-            for o in self.c.execute(query)
-        ]
+        opinions: dict[str, list[Any]] = {}
+        for r in self.c.execute(query):
+            opinions.setdefault(r.duty_id, []).append(r)
+        found["opinions"] = opinions
+        return found
+
+    def list(self, notice_id: str | None = None) -> list[Duty]:
+        """Every duty (of a notice), each child table read once for all of them."""
+        query = sa.select(db.duties).order_by(db.duties.c.notice_id, db.duties.c.id)
+        which: sa.ColumnElement[bool] = sa.true()
+        if notice_id is not None:
+            which = db.duties.c.notice_id == notice_id
+        rows = list(self.c.execute(query.where(which)))
+        children = self._children_of(which)
+        return [_duty(row, children) for row in rows]
 
     def add(self, duty: Duty) -> None:
         duty.version = 1
@@ -253,11 +210,79 @@ class SqlDuties:
             if values:
                 self.c.execute(sa.insert(table), values)
 
-    def list(self, notice_id: str | None = None) -> list[Duty]:
-        query = sa.select(db.duties.c.id).order_by(db.duties.c.notice_id, db.duties.c.id)
-        if notice_id is not None:
-            query = query.where(db.duties.c.notice_id == notice_id)
-        return [self.get(i) for i in self.c.execute(query).scalars()]
+
+_CHILDREN: tuple[tuple[sa.Table, tuple[sa.Column[Any], ...]], ...] = (
+    (db.events, (db.events.c.seq,)),
+    (db.consultation_requests, (db.consultation_requests.c.id,)),
+    (db.reviews, (db.reviews.c.seq,)),
+    (db.extensions, (db.extensions.c.seq,)),
+)
+
+
+def _duty(row: Any, children: dict[str, dict[str, list[Any]]]) -> Duty:
+    """Build the aggregate from its row and its child rows."""
+    of = {name: rows.get(row.id, []) for name, rows in children.items()}
+    duty = Duty(
+        _spec(row),
+        row.notice_id,
+        State(row.state),
+        row.version,
+        row.stage_version,
+        row.machine_done,
+        row.deadline,
+        row.last_working_day,
+    )
+    duty.events = [
+        Event(
+            e.seq,
+            e.at,
+            e.actor,
+            e.action,
+            State(e.from_state) if e.from_state else None,
+            State(e.to_state) if e.to_state else None,
+            e.reason,
+        )
+        for e in of["events"]
+    ]
+    duty.requests = [
+        Request(
+            r.round,
+            r.consultee,
+            r.sent_on,
+            r.due,
+            ReplyKind(r.reply) if r.reply else None,
+            r.replied_at,
+            r.replied_by,
+        )
+        for r in of["consultation_requests"]
+    ]
+    duty.opinions = [
+        Opinion(
+            o.id,
+            o.round,
+            o.consultee,
+            o.seq,
+            o.clause,
+            o.text,
+            o.author,
+            o.created_at,
+            tuple(o.attachments),
+            Ruling(Decision(o.decision), o.reason, o.decided_by, o.decided_at) if o.decision else None,
+        )
+        for o in of["opinions"]
+    ]
+    duty.reviews = [Review(Legality(r.outcome), r.opinion, r.reviewer, r.reviewed_at) for r in of["reviews"]]
+    duty.extensions = [
+        Extension(x.old_deadline, x.new_deadline, x.approver, x.reason, x.granted_at)
+        for x in of["extensions"]
+    ]
+    if duty.extensions:  # the catalogue's deadline is the one before the first extension
+        duty.spec = replace(duty.spec, deadline=duty.extensions[0].old_deadline)
+    if row.publication_number:
+        duty.publication = Publication(
+            row.publication_number, row.published_on, row.effective_on, row.filed_on
+        )
+    return duty
 
 
 def _last_change(duty: Duty) -> dt.datetime:

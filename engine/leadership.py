@@ -46,7 +46,7 @@ class Leadership:
     def renew(self, now: dt.datetime) -> bool:
         """Keep the lease; False when another scheduler has taken it (this one must stand down)."""
         if self.postgres:
-            return self._held is not None and not self._held.closed
+            return self._alive()
         with db.begin_immediate(self.db_engine) as conn:
             t = db.scheduler_leases
             done = conn.execute(
@@ -68,6 +68,19 @@ class Leadership:
         with db.begin_immediate(self.db_engine) as conn:
             t = db.scheduler_leases
             conn.execute(sa.delete(t).where(t.c.name == "scheduler", t.c.holder == self.holder))
+
+    def _alive(self) -> bool:
+        """Whether the connection holding the lock still works: if it broke, the server has freed the lock."""
+        if self._held is None:
+            return False
+        try:
+            self._held.execute(sa.text("SELECT 1"))
+            self._held.commit()
+        except sa.exc.DBAPIError:
+            self._held.invalidate()
+            self._held = None
+            return False
+        return True
 
     def _advisory(self) -> bool:
         if self._held is not None:

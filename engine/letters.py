@@ -1,17 +1,20 @@
 """Render a Letter as a MIME message: a Chinese subject in RFC 2047, a UTF-8 text body, an optional .ics file.
 
 An adapter: the wording comes from `<templates>/mail/*.j2` (Jinja2, StrictUndefined), the calendar file from
-icalendar, and the message from the standard library's `email` package with the SMTP policy (CRLF lines,
-headers folded and encoded as the RFCs say).
+icalendar, and the message from the standard library's `email` package (CRLF lines, headers encoded as the
+RFCs say).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from email.headerregistry import Address as MailAddress
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
+from functools import lru_cache
 from pathlib import Path
 
 import icalendar
@@ -19,11 +22,6 @@ import icalendar
 from engine.drafting.wording import JinjaWording, wording
 from engine.ports import Outgoing
 from engine.reminders import Address, CalendarEvent, Letter
-
-
-def _address(a: Address) -> MailAddress:
-    local, _, domain = a.email.partition("@")
-    return MailAddress(display_name=a.name, username=local, domain=domain)
 
 
 def calendar_file(events: tuple[CalendarEvent, ...]) -> bytes:
@@ -44,11 +42,17 @@ def calendar_file(events: tuple[CalendarEvent, ...]) -> bytes:
 
 
 class LetterComposer:
-    """Turn Letters into Outgoing mails from one sender."""
+    """Turn Letters into Outgoing mails from one sender.
+
+    Built with the `compat32` MIME classes and `email.header.Header`: the Chinese subject and names become
+    RFC 2047 encoded-words and the body base64 UTF-8, without the modern policy's parsing of every header,
+    which cost ten times as much per mail.
+    """
 
     def __init__(self, templates: Path, sender: Address) -> None:
         self.wording: JinjaWording = wording(templates / "mail")
         self.sender = sender
+        self._from = _encoded(sender)
 
     def subject(self, letter: Letter) -> str:
         return " ".join(self.wording.render(f"{letter.template}-subject", letter.context).split())
@@ -57,27 +61,36 @@ class LetterComposer:
         return self.wording.render(letter.template, letter.context)
 
     def compose(self, letter: Letter, keys: tuple[str, ...]) -> Outgoing:
-        message = EmailMessage(policy=SMTP)
-        message["Subject"] = self.subject(letter)
-        message["From"] = _address(self.sender)
-        message["To"] = [_address(a) for a in letter.to]
+        text = MIMEText(self.body(letter), "plain", "utf-8")
+        message: Message = text
+        if letter.events:
+            message = MIMEMultipart("mixed")
+            message.attach(text)
+            ics = MIMEText(calendar_file(letter.events).decode("utf-8"), "calendar", "utf-8")
+            ics.set_param("method", "PUBLISH")
+            ics.add_header("Content-Disposition", "attachment", filename="milestones.ics")
+            message.attach(ics)
+        message["Subject"] = Header(self.subject(letter), "utf-8")  # type: ignore[assignment]  # compat32 takes it
+        message["From"] = self._from
+        message["To"] = ", ".join(_encoded(a) for a in letter.to)
         if letter.cc:
-            message["Cc"] = [_address(a) for a in letter.cc]
+            message["Cc"] = ", ".join(_encoded(a) for a in letter.cc)
         message["Date"] = format_datetime(letter.date)
         message["Message-ID"] = letter.message_id
         for name, value in letter.headers:
             message[name] = value
-        message.set_content(self.body(letter), charset="utf-8", cte="base64")
-        if letter.events:
-            message.add_attachment(
-                calendar_file(letter.events).decode("utf-8"),
-                subtype="calendar",
-                charset="utf-8",
-                cte="base64",
-                filename="milestones.ics",
-                params={"method": "PUBLISH"},
-            )
+        data = message.as_bytes(policy=_WIRE)
         recipients = tuple(a.email for a in (*letter.to, *letter.cc))
+        reported = dict(letter.headers).get("X-Banfa-Reported", "")
         return Outgoing(
-            letter.message_id, self.sender.email, recipients, message.as_bytes(), keys, letter.date.date()
+            letter.message_id, self.sender.email, recipients, data, keys, letter.date.date(), reported
         )
+
+
+_WIRE = compat32.clone(linesep="\r\n")
+
+
+@lru_cache(maxsize=4096)
+def _encoded(a: Address) -> str:
+    """`名称 <address>` with the name as an RFC 2047 encoded-word; departments repeat, so it is cached."""
+    return formataddr((a.name, a.email), charset="utf-8")

@@ -410,14 +410,26 @@ class Duty:
         return milestones(self.last_working_day, calendar, plan, self.stage_ends())
 
     def at_risk(self, today: dt.date, calendar: WorkCalendar, plan: Plan) -> bool:
-        if self.last_working_day is None or self.state.terminal:
-            return False
-        return at_risk(today, self.last_working_day, calendar, plan, remaining_from(self.state.stage))
+        return state_at_risk(self.state, self.last_working_day, today, calendar, plan)
 
     def overdue(self, today: dt.date) -> bool:
-        return (
-            self.last_working_day is not None
-            and not self.state.terminal
-            and self.state is not State.PUBLISHED
-            and today > self.last_working_day
-        )
+        return state_overdue(self.state, self.last_working_day, today)
+
+
+def state_overdue(state: State, last_working_day: dt.date | None, today: dt.date) -> bool:
+    """Whether a duty in `state` is past its last working day without being published or finished."""
+    return (
+        last_working_day is not None
+        and not state.terminal
+        and state is not State.PUBLISHED
+        and today > last_working_day
+    )
+
+
+def state_at_risk(
+    state: State, last_working_day: dt.date | None, today: dt.date, calendar: WorkCalendar, plan: Plan
+) -> bool:
+    """Whether a duty in `state` has fewer working days left than its remaining stages need."""
+    if last_working_day is None or state.terminal:
+        return False
+    return at_risk(today, last_working_day, calendar, plan, remaining_from(state.stage))

@@ -145,11 +145,16 @@ class DutyFacts:
     lead: str | None
     state: str
     deadline: dt.date | None
+    last_working_day: dt.date | None = None
 
 
 class ReminderLog(Protocol):
     def statuses(self, subject: str) -> dict[str, str]:
         """Every stored reminder about a duty (or a notice's digests): key → status."""
+        ...
+
+    def notice_statuses(self, notice_id: str) -> dict[str, dict[str, str]]:
+        """Every stored reminder of a notice: subject → key → status."""
         ...
 
     def add(self, reminders: list[Reminder], now: dt.datetime) -> None:
@@ -172,6 +177,10 @@ class ReminderLog(Protocol):
         """Set the status (and message id, addresses or error) of claimed or pending reminders."""
         ...
 
+    def record_sent(self, mails: list[tuple[list[str], str, str]], now: dt.datetime) -> None:
+        """Mark sent the reminders each mail carried: (keys, message id, addresses), in one statement."""
+        ...
+
     def defer(self, keys: list[str], error: str, now: dt.datetime, waits: tuple[int, ...]) -> None:
         """Put reminders back to pending with one more attempt counted; the Nth attempt waits `waits[N]`
         seconds (the last value repeats)."""
@@ -189,6 +198,10 @@ class ReminderLog(Protocol):
 
     def facts(self, subjects: list[str]) -> dict[str, DutyFacts]:
         """The duties among `subjects`, as mails describe them."""
+        ...
+
+    def notice_facts(self, notice_id: str) -> list[DutyFacts]:
+        """Every duty of a notice, as the digest describes it, in id order."""
         ...
 
     def milestones(self, subjects: list[str]) -> dict[str, list[tuple[str, dt.date]]]:
@@ -265,6 +278,7 @@ class Outgoing:
     data: bytes
     keys: tuple[str, ...]  # the reminders it carries
     sent_on: dt.date
+    reported: str = ""  # for a digest: the keys of the reminders it lists, space-separated
 
 
 class MailSession(Protocol):

@@ -20,7 +20,19 @@ from engine.reminders import Kind, Reminder
 
 t = db.reminders
 _UNFINISHED = [s.value for s in State if not s.terminal and s is not State.PUBLISHED]
+# A literal, not a parameter: only then may SQLite use the partial index on pending rows.
+PENDING: sa.ColumnClause[str] = sa.literal_column("'pending'", sa.String)
 _CHUNK = 500  # keys per IN (…) list: SQLite allows 32,766 parameters, but long lists plan slowly
+
+
+_INSERTED = (
+    "key", "subject", "notice_id", "kind", "about", "due", "send_on", "recipient", "cc", "status", "attempts",
+    "error", "addresses", "planned_at",
+)  # fmt: skip
+
+
+def _convert(processor: Any, value: Any) -> Any:
+    return processor(value) if processor is not None else value
 
 
 def _chunks(keys: list[str]) -> list[list[str]]:
@@ -61,29 +73,44 @@ class SqlReminderLog:
         rows = self.c.execute(sa.select(t.c.key, t.c.status).where(t.c.subject == subject))
         return {r.key: r.status for r in rows}
 
+    def notice_statuses(self, notice_id: str) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        query = sa.select(t.c.subject, t.c.key, t.c.status).where(t.c.notice_id == notice_id)
+        for r in self.c.execute(query):
+            found.setdefault(r.subject, {})[r.key] = r.status
+        return found
+
     def add(self, reminders: list[Reminder], now: dt.datetime) -> None:
+        """Insert in one driver-level executemany: planning a year of a large notice inserts hundreds of
+        thousands of rows, and SQLAlchemy's per-row parameter handling cost three times the insert itself.
+        Each column's own bind processor still converts the values, so they are stored as Core stores them."""
         if not reminders:
             return
+        dialect = self.c.dialect
+        convert = {c: t.c[c].type.bind_processor(dialect) for c in ("due", "send_on", "planned_at")}
+        planned_at = _convert(convert["planned_at"], now)
         rows = [
-            {
-                "key": r.key,
-                "subject": r.subject,
-                "notice_id": r.notice_id,
-                "kind": r.kind.value,
-                "about": r.about,
-                "due": r.due,
-                "send_on": r.send_on,
-                "recipient": r.to,
-                "cc": r.cc,
-                "status": "pending",
-                "attempts": 0,
-                "error": "",
-                "addresses": "",
-                "planned_at": now,
-            }
+            (
+                r.key,
+                r.subject,
+                r.notice_id,
+                r.kind.value,
+                r.about,
+                _convert(convert["due"], r.due),
+                _convert(convert["send_on"], r.send_on),
+                r.to,
+                r.cc,
+                "pending",
+                0,
+                "",
+                "",
+                planned_at,
+            )
             for r in reminders
         ]
-        self.c.execute(sa.insert(t), rows)
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        sql = f"INSERT INTO reminders ({', '.join(_INSERTED)}) VALUES ({', '.join([mark] * len(_INSERTED))})"
+        self.c.exec_driver_sql(sql, rows)
 
     def cancel(self, keys: list[str]) -> None:
         for chunk in _chunks(keys):
@@ -94,7 +121,7 @@ class SqlReminderLog:
     def due(self, today: dt.date, now: dt.datetime) -> list[StoredReminder]:
         query = (
             sa.select(t)
-            .where(t.c.status == "pending", t.c.send_on <= today)
+            .where(t.c.status == PENDING, t.c.send_on <= today)
             .where(sa.or_(t.c.next_try_at.is_(None), t.c.next_try_at <= now))
             .order_by(t.c.recipient, t.c.subject, t.c.key)
         )
@@ -127,6 +154,17 @@ class SqlReminderLog:
                 .where(t.c.key.in_(chunk), t.c.status.in_(("pending", "sending")))
                 .values(**values)
             )
+
+    def record_sent(self, mails: list[tuple[list[str], str, str]], now: dt.datetime) -> None:
+        rows = [{"k": k, "m": m, "a": a} for keys, m, a in mails for k in keys]
+        if not rows:
+            return
+        statement = (
+            sa.update(t)
+            .where(t.c.key == sa.bindparam("k"), t.c.status == "sending")  # claimed by the caller
+            .values(status="sent", sent_at=now, message_id=sa.bindparam("m"), addresses=sa.bindparam("a"))
+        )
+        self.c.execute(statement, rows)
 
     def defer(self, keys: list[str], error: str, now: dt.datetime, waits: tuple[int, ...]) -> None:
         for chunk in _chunks(keys):
@@ -174,12 +212,19 @@ class SqlReminderLog:
             self.c.execute(sa.update(t).where(t.c.key.in_(chunk)).values(reported_in=digest_key))
 
     def facts(self, subjects: list[str]) -> dict[str, DutyFacts]:
-        d, found = db.duties, {}
+        found: dict[str, DutyFacts] = {}
         for chunk in _chunks(subjects):
-            columns = (d.c.id, d.c.notice_id, d.c.title, d.c.lead, d.c.state, d.c.deadline)
-            for r in self.c.execute(sa.select(*columns).where(d.c.id.in_(chunk))):
-                found[r.id] = DutyFacts(r.id, r.notice_id, r.title, r.lead, r.state, r.deadline)
+            found |= {f.id: f for f in self._facts(db.duties.c.id.in_(chunk))}
         return found
+
+    def notice_facts(self, notice_id: str) -> list[DutyFacts]:
+        return self._facts(db.duties.c.notice_id == notice_id)
+
+    def _facts(self, which: sa.ColumnElement[bool]) -> list[DutyFacts]:
+        d = db.duties
+        columns = (d.c.id, d.c.notice_id, d.c.title, d.c.lead, d.c.state, d.c.deadline, d.c.last_working_day)
+        rows = self.c.execute(sa.select(*columns).where(which).order_by(d.c.id))
+        return [DutyFacts(*r) for r in rows]
 
     def milestones(self, subjects: list[str]) -> dict[str, list[tuple[str, dt.date]]]:
         ahead: dict[str, set[tuple[str, dt.date]]] = {}
@@ -208,11 +253,13 @@ class SqlReminderLog:
 
     def overdue_without(self, today: dt.date) -> list[str]:
         d = db.duties
-        planned = sa.select(t.c.subject).where(t.c.kind == Kind.OVERDUE.value, t.c.send_on == today)
+        planned = sa.exists().where(
+            t.c.subject == d.c.id, t.c.kind == Kind.OVERDUE.value, t.c.send_on == today
+        )
         query = (
             sa.select(d.c.id)
             .where(d.c.last_working_day < today, d.c.state.in_(_UNFINISHED), d.c.state != State.NOT_STARTED)
-            .where(d.c.id.not_in(planned))
+            .where(~planned)
             .order_by(d.c.id)
         )
         return list(self.c.execute(query).scalars())
@@ -230,6 +277,6 @@ class SqlReminderLog:
         return [_stored(r) for r in self.c.execute(query)]
 
     def next_day(self, after: dt.date) -> dt.date | None:
-        query = sa.select(sa.func.min(t.c.send_on)).where(t.c.status == "pending", t.c.send_on > after)
+        query = sa.select(sa.func.min(t.c.send_on)).where(t.c.status == PENDING, t.c.send_on > after)
         value: dt.date | None = self.c.execute(query).scalar()
         return value

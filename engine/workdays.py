@@ -83,6 +83,7 @@ class WorkCalendar:
         self._known: dict[
             dt.date, bool
         ] = {}  # chinesecalendar checks its range on every call: remember answers
+        self._added: dict[tuple[dt.date, int], dt.date] = {}
 
     def coverage(self, year: int) -> Coverage:
         if year in self._overrides:
@@ -123,13 +124,20 @@ class WorkCalendar:
         return day
 
     def add_workdays(self, start: dt.date, n: int) -> dt.date:
-        """Return the day N working days after `start` (or before, for negative N), not counting `start`."""
+        """Return the day N working days after `start` (or before, for negative N), not counting `start`.
+
+        Answers are remembered: planning reminders asks the same few questions for every duty of a notice.
+        """
+        known = self._added.get((start, n))
+        if known is not None:
+            return known
         step = ONE_DAY if n >= 0 else -ONE_DAY
         day, left = start, abs(n)
         while left:
             day += step
             if self.is_workday(day):
                 left -= 1
+        self._added[(start, n)] = day
         return day
 
     def add_days(self, start: dt.date, n: int) -> dt.date:

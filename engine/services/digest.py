@@ -7,8 +7,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import UnknownDepartment
-from engine.model import Duty, local_date
-from engine.ports import StoredReminder, UnitOfWork
+from engine.model import State, local_date, state_at_risk, state_overdue
+from engine.ports import DutyFacts, StoredReminder, UnitOfWork
 from engine.reminders import Reminder, working_days_left
 
 if TYPE_CHECKING:
@@ -24,13 +24,13 @@ def _name(key: str, ports: Ports) -> str:
         return key
 
 
-def _duty_row(duty: Duty, today: dt.date, ports: Ports, link: str) -> dict[str, Any]:
+def _duty_row(duty: DutyFacts, today: dt.date, ports: Ports, link: str) -> dict[str, Any]:
     due = duty.last_working_day or today
     return {
         "id": duty.id,
-        "title": duty.spec.title or duty.spec.document or duty.id,
-        "lead": _name(duty.spec.lead, ports) if duty.spec.lead else "",
-        "state": duty.state.value,
+        "title": duty.title or duty.id,
+        "lead": _name(duty.lead, ports) if duty.lead else "",
+        "state": duty.state,
         "deadline": duty.deadline,
         "left": working_days_left(today, due, ports.calendar),
         "link": f"{link}/duties/{duty.id}",
@@ -50,10 +50,17 @@ def _reminder_row(s: StoredReminder, ports: Ports) -> dict[str, Any]:
     }
 
 
-def overdue_and_at_risk(duties: list[Duty], today: dt.date, ports: Ports) -> tuple[list[Duty], list[Duty]]:
+def overdue_and_at_risk(
+    duties: list[DutyFacts], today: dt.date, ports: Ports
+) -> tuple[list[DutyFacts], list[DutyFacts]]:
     """The notice's overdue duties, and those not overdue but with fewer working days left than they need."""
-    overdue = [d for d in duties if d.overdue(today)]
-    at_risk = [d for d in duties if not d.overdue(today) and d.at_risk(today, ports.calendar, ports.plan)]
+    overdue = [d for d in duties if state_overdue(State(d.state), d.last_working_day, today)]
+    at_risk = [
+        d
+        for d in duties
+        if d not in overdue
+        and state_at_risk(State(d.state), d.last_working_day, today, ports.calendar, ports.plan)
+    ]
     return overdue, at_risk
 
 
@@ -63,7 +70,7 @@ def digest_context(
     """The digest's template context, and the keys of the reminders it reports."""
     today, link = local_date(now), portal_url.rstrip("/")
     notice = uow.notices.get(digest.subject)
-    duties = uow.duties.list(digest.subject)
+    duties = uow.reminders.notice_facts(digest.subject)
     overdue, at_risk = overdue_and_at_risk(duties, today, ports)
     unreported = uow.reminders.unreported(digest.subject)
     context = {

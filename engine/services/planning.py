@@ -13,8 +13,26 @@ import datetime as dt
 from engine.milestones import Plan
 from engine.model import Duty, local_date
 from engine.ports import UnitOfWork
-from engine.reminders import ReminderPolicy, plan_duty
+from engine.reminders import Reminder, ReminderPolicy, plan_duty
 from engine.workdays import WorkCalendar
+
+
+def changes(
+    duty: Duty,
+    stored: dict[str, str],
+    now: dt.datetime,
+    *,
+    calendar: WorkCalendar,
+    plan: Plan,
+    policy: ReminderPolicy,
+) -> tuple[list[Reminder], list[str]]:
+    """What planning the duty again at `now` adds, and which of its pending keys it cancels."""
+    today = local_date(now)
+    wanted = plan_duty(duty, today, calendar, plan, policy)
+    new = [r for r in wanted if r.key not in stored and r.send_on >= today]
+    keys = {r.key for r in wanted}
+    gone = [k for k, status in stored.items() if status == "pending" and k not in keys]
+    return new, gone
 
 
 def replan(
@@ -27,12 +45,8 @@ def replan(
     policy: ReminderPolicy,
 ) -> tuple[int, int]:
     """Make the duty's stored reminders match its plan at `now`; return (planned, cancelled)."""
-    today = local_date(now)
-    wanted = plan_duty(duty, today, calendar, plan, policy)
     stored = uow.reminders.statuses(duty.id)
-    new = [r for r in wanted if r.key not in stored and r.send_on >= today]
-    keys = {r.key for r in wanted}
-    gone = [k for k, status in stored.items() if status == "pending" and k not in keys]
+    new, gone = changes(duty, stored, now, calendar=calendar, plan=plan, policy=policy)
     uow.reminders.add(new, now)
     uow.reminders.cancel(gone)
     return len(new), len(gone)

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from engine.errors import MailRejected, MailUnavailable, MailUncertain
@@ -26,14 +28,16 @@ from engine.ports import MailSession, MailTransport, Outgoing, StoredReminder
 from engine.reminders import (
     Kind,
     Letter,
+    Reminder,
     days_late,
     digest_reminder,
     digest_week,
 )
 from engine.services.composing import letters_for
+from engine.services.planning import changes
 from engine.services.workflow import Ports
 
-CHUNK = 50  # mails per claim and per commit: at most this many become uncertain if the process dies
+CHUNK = 100  # mails per claim and per commit: at most this many become uncertain if the process dies
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,26 @@ def sending_hours(now: dt.datetime, ports: Ports) -> bool:
 
 
 def plan_all(now: dt.datetime, *, ports: Ports) -> int:
-    """Plan again every duty's reminders (after a policy change, or for a database planned by nothing)."""
-    planned = 0
+    """Plan again every duty's reminders (after a policy change, or for a database planned by nothing).
+
+    One transaction; a notice at a time, with its duties, their stored statuses and their new rows read or
+    written in bulk, so that memory holds one notice's worth.
+    """
+    p, planned = ports, 0
     with ports.uow() as uow:
-        for duty in uow.duties.list():
-            planned += ports.replan(uow, duty, now)[0]
+        for notice in uow.notices.list():
+            stored = uow.reminders.notice_statuses(notice.id)
+            added: list[Reminder] = []
+            cancelled: list[str] = []
+            for duty in uow.duties.list(notice.id):
+                new, gone = changes(
+                    duty, stored.get(duty.id, {}), now, calendar=p.calendar, plan=p.plan, policy=p.reminders
+                )
+                added += new
+                cancelled += gone
+            uow.reminders.add(added, now)
+            uow.reminders.cancel(cancelled)
+            planned += len(added)
         uow.commit()
     return planned
 
@@ -171,6 +190,9 @@ def _plan_digests(today: dt.date, now: dt.datetime, ports: Ports) -> None:
         uow.commit()
 
 
+Outcome = tuple[list[str], str, dict[str, str]]  # the keys of one mail, what became of them, and the details
+
+
 def _send_chunk(
     keys: list[list[str]],
     now: dt.datetime,
@@ -179,7 +201,11 @@ def _send_chunk(
     session: MailSession,
     report: TickReport,
 ) -> bool:
-    """Claim, send and settle one chunk of mails; False when the session broke and the rest must wait."""
+    """Claim, send and settle one chunk of mails; False when the session broke and the rest must wait.
+
+    One thread hands mails to the server while this one composes the next, so that rendering overlaps the
+    server's replies; the chunk is settled only once every mail of it has been handed over or given up.
+    """
     token = secrets.token_hex(8)
     with ports.uow() as uow:
         claimed = {s.key: s for s in uow.reminders.claim([k for g in keys for k in g], token, now)}
@@ -187,63 +213,82 @@ def _send_chunk(
         groups = [g for g in groups if g]
         letters = letters_for(groups, now, ports, mailing, uow)
         uow.commit()
-    outcomes: list[tuple[list[str], str, dict[str, str]]] = []
-    healthy = True
-    for group, letter in zip(groups, letters, strict=True):
-        group_keys = [s.key for s in group]
-        if not healthy:
-            outcomes.append((group_keys, "defer", {"error": report.error}))
-        elif isinstance(letter, str):
-            outcomes.append((group_keys, "failed", {"error": letter}))
-        else:
-            outcome, healthy = _hand_over(group_keys, letter, mailing, session, report)
-            outcomes.append(outcome)
+    broken = threading.Event()
+
+    def hand(group_keys: list[str], mail: Outgoing) -> Outcome:
+        if broken.is_set():  # the session broke on an earlier mail: this one was never offered
+            return group_keys, "defer", {"error": report.error}
+        outcome = _hand_over(group_keys, mail, session, report)
+        if outcome[1] in ("uncertain", "defer"):
+            broken.set()
+        return outcome
+
+    with ThreadPoolExecutor(1) as sender:
+        pending: list[Future[Outcome]] = []
+        for group, letter in zip(groups, letters, strict=True):
+            group_keys = [s.key for s in group]
+            if isinstance(letter, str):
+                pending.append(_settled((group_keys, "failed", {"error": letter})))
+            else:
+                pending.append(sender.submit(hand, group_keys, mailing.compose(letter, tuple(group_keys))))
+        outcomes = [f.result() for f in pending]
     _settle(outcomes, now, ports, report)
-    return healthy
+    return not broken.is_set()
 
 
-def _hand_over(
-    keys: list[str], letter: Letter, mailing: Mailing, session: MailSession, report: TickReport
-) -> tuple[tuple[list[str], str, dict[str, str]], bool]:
-    mail = mailing.compose(letter, tuple(keys))
+def _settled(outcome: Outcome) -> Future[Outcome]:
+    future: Future[Outcome] = Future()
+    future.set_result(outcome)
+    return future
+
+
+def _hand_over(keys: list[str], mail: Outgoing, session: MailSession, report: TickReport) -> Outcome:
+    """Offer one mail; a rejection for good fails it, a temporary one defers it (the session stays usable)."""
     try:
         session.send(mail)
     except MailRejected as exc:
-        return (keys, "failed" if exc.permanent else "defer", {"error": str(exc)}), True
+        return keys, "failed" if exc.permanent else "retry", {"error": str(exc)}
     except MailUncertain as exc:
         report.error = str(exc)
-        return (keys, "uncertain", {"error": str(exc)}), False
+        return keys, "uncertain", {"error": str(exc)}
     except MailUnavailable as exc:
         report.error = str(exc)
-        return (keys, "defer", {"error": str(exc)}), False
-    fields = {"message_id": mail.message_id, "addresses": ", ".join(mail.recipients)}
-    fields["reported"] = dict(letter.headers).get("X-Banfa-Reported", "")
-    return (keys, "sent", fields), True
+        return keys, "defer", {"error": str(exc)}
+    fields = {
+        "message_id": mail.message_id,
+        "addresses": ", ".join(mail.recipients),
+        "reported": mail.reported,
+    }
+    return keys, "sent", fields
 
 
 def _settle(
     outcomes: list[tuple[list[str], str, dict[str, str]]], now: dt.datetime, ports: Ports, report: TickReport
 ) -> None:
     deferred: list[str] = []
+    sent: list[tuple[list[str], str, str]] = []
     with ports.uow() as uow:
         for keys, status, fields in outcomes:
-            if status == "defer":
+            if status in ("defer", "retry"):
                 deferred += keys
                 continue
             reported = fields.pop("reported", "").split()
-            uow.reminders.settle(keys, status, now, **fields)
             if status == "sent":
+                sent.append((keys, fields["message_id"], fields["addresses"]))
                 report.sent += 1
                 report.reminders += len(keys)
                 if keys[0].startswith("digest:"):
                     report.digests += 1
                     uow.reminders.report(reported, keys[0])
-            elif status == "uncertain":
+                continue
+            uow.reminders.settle(keys, status, now, **fields)
+            if status == "uncertain":
                 report.uncertain += len(keys)
             else:
                 report.failed += len(keys)
                 if fields["error"] not in report.problems:
                     report.problems.append(fields["error"])
+        uow.reminders.record_sent(sent, now)
         uow.commit()
     _defer(deferred, now, ports, report.error or "稍后重试")
     report.deferred += len(deferred)

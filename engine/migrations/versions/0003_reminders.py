@@ -47,7 +47,15 @@ def upgrade() -> None:
         sa.Column("reported_in", sa.String(length=240), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_reminders")),
     )
-    op.create_index("ix_reminders_status_send_on", "reminders", ["status", "send_on"])
+    pending = sa.text("status = 'pending'")
+    op.create_index(
+        "ix_reminders_pending_send_on",
+        "reminders",
+        ["send_on"],
+        sqlite_where=pending,
+        postgresql_where=pending,
+    )
+    op.create_index("ix_reminders_notice_id", "reminders", ["notice_id"])
     op.create_index(op.f("ix_reminders_subject"), "reminders", ["subject"])
     op.create_table(
         "scheduler_leases",
@@ -61,5 +69,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("scheduler_leases")
     op.drop_index(op.f("ix_reminders_subject"), table_name="reminders")
-    op.drop_index("ix_reminders_status_send_on", table_name="reminders")
+    op.drop_index("ix_reminders_notice_id", table_name="reminders")
+    op.drop_index("ix_reminders_pending_send_on", table_name="reminders")
     op.drop_table("reminders")
