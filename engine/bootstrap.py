@@ -143,6 +143,7 @@ def mailing_for(settings: Settings) -> Mailing:
             settings.smtp_username,
             password,
             settings.smtp_timeout,
+            str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
         )
         transport = SmtpTransport(server)
     else:

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout: float = 30.0
+    smtp_ca_file: Path | None = None  # trust this CA too (a relay with a certificate of the office's own CA)
     mail_from: str = "banfa@banfa.local"  # the From address of reminders and digests
     mail_from_name: str = "办法起草流程系统"
     scheduler_tick_seconds: int = 60  # how often the scheduler looks for due reminders and ended windows

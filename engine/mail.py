@@ -34,6 +34,7 @@ class SmtpServer:
     username: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    ca_file: str | None = None  # a private CA to trust besides the system's (an intranet relay's own)
 
     @property
     def name(self) -> str:
@@ -66,22 +67,31 @@ class SmtpTransport:
         self.server = server
 
     def _connect(self) -> smtplib.SMTP:
+        """An open, secured and logged-in client; on any failure the connection is closed again."""
         s = self.server
+        context = ssl.create_default_context(cafile=s.ca_file)
         if s.security == "ssl":
-            return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=ssl.create_default_context())
-        client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-        if s.security == "starttls":
-            client.starttls(context=ssl.create_default_context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+        else:
+            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        try:
+            if s.security == "starttls":
+                client.starttls(context=context)
+            if s.username:
+                client.login(s.username, s.password or "")
+        except BaseException:
+            client.close()
+            raise
         return client
 
     @contextmanager
     def session(self) -> Iterator[SmtpSession]:
         try:
             client = self._connect()
-            if self.server.username:
-                client.login(self.server.username, self.server.password or "")
-        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException) as exc:
             raise MailUnavailable(self.server.name, str(exc) or type(exc).__name__) from exc
+        except UnicodeEncodeError as exc:  # smtplib sends the login as ASCII
+            raise MailUnavailable(self.server.name, "用户名和口令只能包含 ASCII 字符") from exc
         try:
             yield SmtpSession(client, self.server.name)
         finally:
