@@ -12,10 +12,11 @@ from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.policy import compat32
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import icalendar
 
@@ -87,7 +88,21 @@ class LetterComposer:
         )
 
 
-_WIRE = compat32.clone(linesep="\r\n")
+class _Wire(Compat32):
+    """compat32 with CRLF lines that writes an ASCII header as it is when it fits on one line.
+
+    Every header Banfa sets is already encoded (the names by `formataddr`, the subject by `Header`), and
+    running each through `Header` again to fold it cost most of a mail's composing. RFC 5322 allows lines of
+    998 characters; a longer one is folded as compat32 folds it.
+    """
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if isinstance(value, str) and value.isascii() and len(name) + len(value) < 990 and "\n" not in value:
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_WIRE = _Wire(linesep="\r\n")
 
 
 @lru_cache(maxsize=4096)
