@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from engine.errors import MailRejected, MailUnavailable, MailUncertain
+from engine.errors import MailRejected, MailUnavailable, MailUncertain, TemplateError
 from engine.model import SHANGHAI, local_date
 from engine.ports import MailSession, MailTransport, Outgoing, StoredReminder
 from engine.reminders import (
@@ -229,8 +229,13 @@ def _send_chunk(
             group_keys = [s.key for s in group]
             if isinstance(letter, str):
                 pending.append(_settled((group_keys, "failed", {"error": letter})))
-            else:
-                pending.append(sender.submit(hand, group_keys, mailing.compose(letter, tuple(group_keys))))
+                continue
+            try:
+                mail = mailing.compose(letter, tuple(group_keys))
+            except TemplateError as exc:  # an edited template that no longer renders: nothing was offered
+                pending.append(_settled((group_keys, "failed", {"error": str(exc)})))
+                continue
+            pending.append(sender.submit(hand, group_keys, mail))
         outcomes = [f.result() for f in pending]
     _settle(outcomes, now, ports, report)
     return not broken.is_set()

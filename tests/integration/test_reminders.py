@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -211,3 +212,20 @@ def test_the_digest_lists_exactly_the_overdue_and_the_at_risk_duties(
     extended = "sfb2007-129-10-00-1-gongan"
     assert digest_on("2007-12-17") == {"overdue": set(), "at_risk": unfinished - {extended}}
     assert digest_on("2008-01-07") == {"overdue": unfinished - {extended}, "at_risk": set()}
+
+
+def test_a_template_that_no_longer_renders_fails_its_reminders_without_sending_or_leaving_a_claim(
+    wired: tuple[Workflow, Settings], smtp: SmtpServer, tmp_path: Path
+) -> None:
+    workflow, settings = wired
+    templates = tmp_path / "templates"
+    shutil.copytree(settings.templates, templates)
+    (templates / "mail" / "reminder.j2").write_text("{{ no_such_field.title }}", "utf-8")
+    broken = settings.model_copy(update={"templates_dir": templates})
+    day = _consulting(workflow)
+    report = send_due(nine(day), ports=workflow.ports, mailing=mailing_for(broken))
+    statuses = {s.key: s.status for s in rows(workflow) if s.reminder.send_on <= day}
+    reply_due = {k for k in statuses if ":reply-due:" in k}
+    assert reply_due and all(statuses[k] == "failed" for k in reply_due)
+    assert "no_such_field" in " ".join(report.problems)
+    assert [str(m["X-Banfa-Kind"]) for m in smtp.sink.messages] == ["digest"]  # its own template still works
