@@ -39,7 +39,6 @@ import multiprocessing
 import os
 import pickle
 import resource
-import secrets
 import smtplib
 import sys
 import tempfile
@@ -56,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
+from scratch import scratch_database  # noqa: E402  (bench/ is the script's folder)
 
 from engine import database as db  # noqa: E402
 from engine.bootstrap import Workflow, load_rules, mailing_for, open_workflow  # noqa: E402
@@ -352,24 +352,8 @@ def run(workflow: Workflow, settings: Settings, args: argparse.Namespace, sink: 
     )
 
 
-@contextlib.contextmanager
-def postgres(server: str) -> Iterator[str]:
-    """A fresh PostgreSQL database on `server`, dropped afterwards; yields its URL."""
-    url = sa.make_url(server)
-    name = f"banfa_bench_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 def _postgres_run(server: str, settings: Settings, args: argparse.Namespace, sink: Sink, folder: Path) -> Run:
-    with postgres(server) as url:
+    with scratch_database(server) as url:
         settings = settings.model_copy(
             update={"data_dir": folder / "postgresql", "database_url": SecretStr(url)}
         )

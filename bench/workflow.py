@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import secrets
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from scratch import scratch_database  # noqa: E402  (bench/ is the script's folder)
 
 from engine import database as db  # noqa: E402
 from engine.bootstrap import load_rules, open_workflow  # noqa: E402
@@ -83,17 +83,8 @@ def _prefect_database(server: str | None) -> Iterator[str | None]:
     if server is None:
         yield None
         return
-    url = sa.make_url(server)
-    name = f"banfa_bench_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database(server, "postgresql+asyncpg") as url:
+        yield url
 
 
 def _through_prefect(folder: Path, parallel: int, work: Callable[[Settings], T], server: str | None) -> T:

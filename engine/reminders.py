@@ -60,14 +60,11 @@ STAGE_KINDS: dict[Stage, Kind] = {
     Stage.DELIBERATION: Kind.BEFORE_DELIBERATION,
     Stage.PUBLISH: Kind.BEFORE_PUBLISH,
 }
-STAGE_SLUGS: dict[Stage, str] = {
-    Stage.DRAFTING: "drafting",
-    Stage.CONSULTATION: "consultation",
-    Stage.REVISION: "revision",
-    Stage.REVIEW: "review",
-    Stage.DELIBERATION: "deliberation",
-    Stage.PUBLISH: "publish",
-}
+
+
+def stage_slug(stage: Stage) -> str:
+    """The stage as reminder keys name it: drafting, consultation, revision, review, deliberation, publish."""
+    return stage.name.lower()
 
 
 @dataclass(frozen=True)
@@ -183,7 +180,7 @@ def _milestones(
     ended = duty.stage_ends()
     for stage in remaining_from(duty.state.stage):
         if stage in due and stage not in ended:
-            kind, slug = STAGE_KINDS[stage], STAGE_SLUGS[stage]
+            kind, slug = STAGE_KINDS[stage], stage_slug(stage)
             yield from _series(duty, kind, slug, due[stage], policy.milestone_offsets, calendar, officer)
     # A deadline on a day off falls, in effect, on its last working day: only a publish milestone pushed past
     # that day leaves the deadline a series of its own.

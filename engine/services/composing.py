@@ -15,20 +15,16 @@ from engine.errors import UnknownDepartment
 from engine.milestones import Stage
 from engine.model import SHANGHAI, local_date
 from engine.ports import DutyFacts, StoredReminder, UnitOfWork
-from engine.reminders import Address, CalendarEvent, Kind, Letter, Reminder, working_days_left
-from engine.services.digest import digest_context
+from engine.reminders import Address, CalendarEvent, Kind, Letter, Reminder, stage_slug, working_days_left
+from engine.services.digest import digest_context, display_name
 
 if TYPE_CHECKING:
     from engine.services.reminders import Mailing
     from engine.services.workflow import Ports
 
-STAGE_NAMES = {
-    "drafting": Stage.DRAFTING.value,
-    "consultation": Stage.CONSULTATION.value,
+# What a mail calls each `about` of a reminder: the stage's own name, and a few of its own.
+STAGE_NAMES = {stage_slug(s): s.value for s in Stage} | {
     "revision": "修改送审",
-    "review": Stage.REVIEW.value,
-    "deliberation": Stage.DELIBERATION.value,
-    "publish": Stage.PUBLISH.value,
     "deadline": "完成期限",
     "filing": "备案",
 }
@@ -96,7 +92,7 @@ def _reminder_letter(
     primary = rows[0]
     cc = tuple(a for a in {_contact(r.cc, ports) for r in rows if r.cc} if a is not None)
     items = [_item(r, today, ports) for r in rows]
-    lead = _display(fact.lead, ports) if fact.lead else ""
+    lead = display_name(fact.lead, ports) if fact.lead else ""
     context = {
         "duty": {
             "id": fact.id,
@@ -136,7 +132,7 @@ def _item(r: Reminder, today: dt.date, ports: Ports) -> dict[str, object]:
     about = STAGE_NAMES.get(r.about, r.about)
     if r.kind is Kind.REPLY_DUE:
         consultee = r.about.partition("-")[2]
-        about = _display(consultee, ports)
+        about = display_name(consultee, ports)
     return {
         "key": r.key,
         "kind": r.kind.value,
@@ -145,13 +141,6 @@ def _item(r: Reminder, today: dt.date, ports: Ports) -> dict[str, object]:
         "left": working_days_left(today, r.due, ports.calendar),
         "overdue_day": int(r.about) if r.kind is Kind.OVERDUE and r.about.isdigit() else 0,
     }
-
-
-def _display(key: str, ports: Ports) -> str:
-    try:
-        return ports.registry.get(key).display
-    except UnknownDepartment:
-        return key
 
 
 def _digest_letter(

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 STATUS_NAMES = {"uncertain": "投递结果不明", "folded": "逾期未发出", "failed": "未能发送"}
 
 
-def _name(key: str, ports: Ports) -> str:
+def display_name(key: str, ports: Ports) -> str:
+    """The department's display name, or its key when the registry no longer knows it."""
     try:
         return ports.registry.get(key).display
     except UnknownDepartment:
@@ -29,7 +30,7 @@ def _duty_row(duty: DutyFacts, today: dt.date, ports: Ports, link: str) -> dict[
     return {
         "id": duty.id,
         "title": duty.title or duty.id,
-        "lead": _name(duty.lead, ports) if duty.lead else "",
+        "lead": display_name(duty.lead, ports) if duty.lead else "",
         "state": duty.state,
         "deadline": duty.deadline,
         "left": working_days_left(today, due, ports.calendar),
@@ -43,7 +44,7 @@ def _reminder_row(s: StoredReminder, ports: Ports) -> dict[str, Any]:
         "key": s.key,
         "kind": s.reminder.kind.value,
         "duty": s.reminder.subject,
-        "to": f"{_name(department, ports)}（{role}）",
+        "to": f"{display_name(department, ports)}（{role}）",
         "day": s.reminder.send_on,
         "status": STATUS_NAMES.get(s.status, s.status),
         "error": s.error,

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,21 +23,6 @@ from tests.support.paths import ROOT
 from tests.support.workflows import SHANGHAI, at, workflow_with_people
 
 DAY = dt.datetime(2007, 9, 27, 9, 0, tzinfo=SHANGHAI)  # replies opened on 9-20 are due 9-29: reminded today
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def wired(database_url: str, tmp_path: Path, smtp: SmtpServer) -> Iterator[tuple[Workflow, Settings]]:
-    workflow, settings = workflow_with_people(database_url, tmp_path)
-    settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
-    yield workflow, settings
-    workflow.db_engine.dispose()
 
 
 def _consult_everywhere(workflow: Workflow) -> None:

@@ -8,8 +8,6 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from engine.bootstrap import Workflow, mailing_for
 from engine.config import Settings
 from engine.milestones import Stage
@@ -19,26 +17,11 @@ from engine.scheduler import Jobs
 from engine.services import workflow as wf
 from engine.services.reminders import TickReport, send_due
 from tests.support.mailbox import SmtpServer
-from tests.support.workflows import SAMPLE, SHANGHAI, at, workflow_with_people
+from tests.support.workflows import SAMPLE, SHANGHAI, at
 
 OFFICER = "caizheng.officer@example.org"
 LEADER = "caizheng.leader@example.org"
 CONSULTEE = "maogong.liaison@example.org"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def wired(database_url: str, tmp_path: Path, smtp: SmtpServer) -> Iterator[tuple[Workflow, Settings]]:
-    workflow, settings = workflow_with_people(database_url, tmp_path)
-    settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
-    yield workflow, settings
-    workflow.db_engine.dispose()
 
 
 def nine(day: dt.date) -> dt.datetime:
