@@ -83,7 +83,9 @@ class SqlReminderLog:
     def add(self, reminders: list[Reminder], now: dt.datetime) -> None:
         """Insert in one driver-level executemany: planning a year of a large notice inserts hundreds of
         thousands of rows, and SQLAlchemy's per-row parameter handling cost three times the insert itself.
-        Each column's own bind processor still converts the values, so they are stored as Core stores them."""
+        Each column's own bind processor still converts the values, so they are stored as Core stores them.
+        A key that is already planned is left as it is: two ticks may plan the same digest or overdue reminder
+        at once (PostgreSQL runs them concurrently), and the key says they are the same reminder."""
         if not reminders:
             return
         dialect = self.c.dialect
@@ -110,6 +112,7 @@ class SqlReminderLog:
         ]
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO reminders ({', '.join(_INSERTED)}) VALUES ({', '.join([mark] * len(_INSERTED))})"
+        sql += " ON CONFLICT (key) DO NOTHING"
         self.c.exec_driver_sql(sql, rows)
 
     def cancel(self, keys: list[str]) -> None:

@@ -12,7 +12,7 @@ from engine.bootstrap import Workflow, mailing_for
 from engine.config import Settings
 from engine.milestones import Stage
 from engine.ports import StoredReminder
-from engine.reminders import Kind, days_late
+from engine.reminders import Kind, days_late, digest_reminder
 from engine.scheduler import Jobs
 from engine.services import workflow as wf
 from engine.services.reminders import TickReport, send_due
@@ -212,3 +212,15 @@ def test_a_template_that_no_longer_renders_fails_its_reminders_without_sending_o
     assert reply_due and all(statuses[k] == "failed" for k in reply_due)
     assert "no_such_field" in " ".join(report.problems)
     assert [str(m["X-Banfa-Kind"]) for m in smtp.sink.messages] == ["digest"]  # its own template still works
+
+
+def test_a_reminder_planned_twice_stays_one_row(wired: tuple[Workflow, Settings]) -> None:
+    """Two ticks may plan the same digest at once; the second insert keeps the first row instead of failing."""
+    workflow, _ = wired
+    ports = workflow.ports
+    digest = digest_reminder("sfb2007-129", "maogong", dt.date(2007, 9, 24), ports.reminders)
+    for _ in range(2):
+        with ports.uow() as uow:
+            uow.reminders.add([digest, digest], at("2007-09-24", 9))
+            uow.commit()
+    assert [s.key for s in rows(workflow, subject="sfb2007-129")].count(digest.key) == 1
