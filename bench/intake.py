@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.catalogue import load_calendar, load_registry  # noqa: E402
+from engine.adapters.rules import load_calendar, load_registry  # noqa: E402
+from engine.domain.textform import cn_numeral  # noqa: E402
 from engine.services import intake  # noqa: E402
-from engine.textform import cn_numeral  # noqa: E402
 
 BASELINE = re.compile(r"(?:制定|制订|修订|提出|出台|起草)[^。；，]*?(?:办法|规定|措施|细则|法规|条例)")
 SEED_RUNS = 1000

@@ -57,15 +57,17 @@ import sqlalchemy as sa  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from scratch import scratch_database  # noqa: E402  (bench/ is the script's folder)
 
-from engine import database as db  # noqa: E402
+from engine.adapters.sql import schema  # noqa: E402
+from engine.adapters.sql.migrate import migrate  # noqa: E402
 from engine.bootstrap import Workflow, load_rules, mailing_for, open_workflow  # noqa: E402
 from engine.config import Settings  # noqa: E402
-from engine.duties import Catalogue  # noqa: E402
-from engine.model import SHANGHAI, Duty  # noqa: E402
-from engine.ports import MailSession, NoticeRecord, Outgoing  # noqa: E402
-from engine.reminders import Letter, plan_duty  # noqa: E402
+from engine.domain.intake.duties import Catalogue  # noqa: E402
+from engine.domain.ports import MailSession, NoticeRecord, Outgoing  # noqa: E402
+from engine.domain.reminders.mail import Mail  # noqa: E402
+from engine.domain.reminders.planner import plan_duty  # noqa: E402
+from engine.domain.workflow.model import SHANGHAI, Duty  # noqa: E402
 from engine.services.notices import add_user  # noqa: E402
-from engine.services.reminders import Mailing, TickReport, plan_all, send_due, send_moment  # noqa: E402
+from engine.services.reminders.sending import Mailing, TickReport, plan_all, send_due, send_moment  # noqa: E402
 
 DUTIES = 10_000
 NOTICES = 20
@@ -212,9 +214,9 @@ class Instrumented:
         self.count = 0
         self.mailing = dataclasses.replace(mailing, transport=self, compose=self.compose)
 
-    def compose(self, letter: Letter, keys: tuple[str, ...]) -> Outgoing:
+    def compose(self, content: Mail, keys: tuple[str, ...]) -> Outgoing:
         started = time.perf_counter()
-        mail = self.inner.compose(letter, keys)
+        mail = self.inner.compose(content, keys)
         composed = time.perf_counter()
         pickle.dump((mail.sender, mail.recipients, mail.data), self.spool)
         self.compose_s += composed - started
@@ -273,7 +275,7 @@ class Run:
 
 def _mark_earlier_ticks(workflow: Workflow, at: dt.datetime) -> int:
     """Stand in for the ticks between planning and the tick's day: their reminders count as sent."""
-    t = db.reminders
+    t = schema.reminders
     with workflow.db_engine.begin() as conn:
         result = conn.execute(
             sa.update(t)
@@ -358,7 +360,7 @@ def _postgres_run(server: str, settings: Settings, args: argparse.Namespace, sin
             update={"data_dir": folder / "postgresql", "database_url": SecretStr(url)}
         )
         workflow = open_workflow(settings)  # a server database is not migrated by itself
-        db.migrate(workflow.db_engine)
+        migrate(workflow.db_engine)
         return run(workflow, settings, args, sink, folder / "spool-postgresql.pickle")
 
 

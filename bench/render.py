@@ -22,9 +22,9 @@ import docx  # noqa: E402
 
 from engine.bootstrap import load_rules, load_templates  # noqa: E402
 from engine.config import Settings  # noqa: E402
-from engine.drafting.compose import compose  # noqa: E402
-from engine.drafting.content import Content  # noqa: E402
-from engine.drafting.versions import DocumentKind  # noqa: E402
+from engine.domain.drafting.compose import compose  # noqa: E402
+from engine.domain.drafting.content import Content  # noqa: E402
+from engine.domain.drafting.versions import DocumentKind  # noqa: E402
 from engine.services import drafting_for  # noqa: E402
 
 ROUNDS = 20

@@ -1,6 +1,6 @@
 """Benchmark the workflow through Prefect against the in-process dispatcher, in one run.
 
-1. The seed replay (engine.demo) with the in-process dispatcher: the baseline.
+1. The seed replay (engine.entrypoints.demo) with the in-process dispatcher: the baseline.
 2. A local Prefect as `banfa up` starts it (SQLite server, prefect.yaml deployment, zygote, one worker), warmed
    by one run; then `start_to_first_draft_s`: from an officer's `start` to the stored 征求意见稿, median of three
    duties (goal ≤ 5 s).
@@ -31,11 +31,11 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from scratch import scratch_database  # noqa: E402  (bench/ is the script's folder)
 
-from engine import database as db  # noqa: E402
+from engine.adapters.sql import schema  # noqa: E402
 from engine.bootstrap import load_rules, open_workflow  # noqa: E402
 from engine.config import Settings  # noqa: E402
-from engine.demo import START, Settled, replay, setup_people  # noqa: E402
-from engine.prefect_local import LocalPrefect, local_prefect  # noqa: E402
+from engine.entrypoints.demo import START, Settled, replay, setup_people  # noqa: E402
+from engine.entrypoints.prefect.local import LocalPrefect, local_prefect  # noqa: E402
 from engine.services import workflow as wf  # noqa: E402
 from engine.services.notices import ingest_notice  # noqa: E402
 
@@ -54,8 +54,8 @@ def _replay(settings: Settings, parallel: int, duties: int | None) -> tuple[floa
     with workflow.db_engine.connect() as conn:
         moved = conn.execute(
             sa.select(sa.func.count())
-            .select_from(db.events)
-            .where(db.events.c.from_state != db.events.c.to_state)
+            .select_from(schema.events)
+            .where(schema.events.c.from_state != schema.events.c.to_state)
         ).scalar_one()
     return elapsed, int(moved), result.documents
 

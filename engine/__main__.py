@@ -1,3 +1,3 @@
-from engine.cli import main
+from engine.entrypoints.cli.main import main
 
 main()

@@ -8,23 +8,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from engine.catalogue import load_calendar, load_catalogue, load_registry, load_reminder_policy
+from engine.adapters.drafting.file_store import FileDocumentStore
+from engine.adapters.drafting.render import Renderer, renderer
+from engine.adapters.rules import load_calendar, load_catalogue, load_registry, load_reminder_policy
+from engine.adapters.sql.connection import default_url, make_engine
+from engine.adapters.sql.documents import SqlDocumentStore
+from engine.adapters.sql.migrate import is_current, migrate
+from engine.adapters.sql.unit_of_work import SqlUnitOfWork
+from engine.adapters.wording import JinjaWording, wording
 from engine.config import Settings
-from engine.database import default_url, is_current, make_engine, migrate
-from engine.departments import Registry
-from engine.drafting.filestore import FileDocumentStore
-from engine.drafting.render import Renderer, renderer
-from engine.drafting.sqlstore import SqlDocumentStore
-from engine.drafting.versions import DocumentStore
-from engine.drafting.wording import JinjaWording, wording
-from engine.duties import Catalogue
-from engine.ports import Dispatcher, MailTransport
-from engine.reminders import Address
-from engine.services.machine import advance, resume_at, work_for
-from engine.services.reminders import Mailing
-from engine.services.workflow import Ports
-from engine.store import SqlUnitOfWork
-from engine.workdays import WorkCalendar
+from engine.domain.departments import Registry
+from engine.domain.intake.duties import Catalogue
+from engine.domain.ports import Dispatcher, DocumentStore, MailTransport, Ports
+from engine.domain.reminders.mail import Address
+from engine.domain.workdays import WorkCalendar
+from engine.services.machine import InProcessDispatcher
+from engine.services.reminders.sending import Mailing
 
 
 @dataclass(frozen=True)
@@ -65,26 +64,6 @@ def load_rules(settings: Settings) -> Rules:
     return Rules(
         directory, load_registry(directory, demo_contacts=settings.demo_contacts), load_calendar(directory)
     )
-
-
-class InProcessDispatcher:
-    """Advance duties by calling the machine-work service directly; never imports Prefect."""
-
-    def __init__(self, ports: Ports) -> None:
-        self.ports = ports
-
-    def advance(self, duty_id: str, now: dt.datetime) -> None:
-        advance(duty_id, now, ports=self.ports)
-
-    def reconcile(self, now: dt.datetime) -> list[str]:
-        """Redo the machine work a crash left undone, as of when each stage began."""
-        with self.ports.uow() as uow:
-            duties = uow.duties.list()
-        again = [d.id for d in duties if work_for(d, resume_at(d, now)) is not None]
-        for duty in duties:
-            if duty.id in again:
-                advance(duty.id, resume_at(duty, now), ports=self.ports)
-        return again
 
 
 @dataclass(frozen=True)
@@ -130,8 +109,9 @@ def open_workflow(settings: Settings, *, migrate_embedded: bool = True) -> Workf
 
 def mailing_for(settings: Settings) -> Mailing:
     """SMTP when a host is configured, else the outbox under the data directory."""
-    from engine.letters import LetterComposer
-    from engine.mail import OutboxTransport, SmtpServer, SmtpTransport
+    from engine.adapters.mail.mime import MimeComposer
+    from engine.adapters.mail.outbox import OutboxTransport
+    from engine.adapters.mail.smtp import SmtpServer, SmtpTransport
 
     transport: MailTransport
     if settings.smtp_host:
@@ -148,7 +128,7 @@ def mailing_for(settings: Settings) -> Mailing:
         transport = SmtpTransport(server)
     else:
         transport = OutboxTransport(settings.outbox)
-    composer = LetterComposer(settings.templates, Address(settings.mail_from_name, settings.mail_from))
+    composer = MimeComposer(settings.templates, Address(settings.mail_from_name, settings.mail_from))
     domain = settings.mail_from.partition("@")[2] or "banfa.local"
     return Mailing(transport, composer.compose, settings.portal_url, domain)
 
@@ -157,10 +137,10 @@ def dispatcher_for(settings: Settings, ports: Ports) -> Dispatcher:
     """The Prefect dispatcher when a Prefect server is configured, else the in-process one."""
     if settings.prefect_api_url is None:
         return InProcessDispatcher(ports)
-    from engine.orchestration import PrefectDispatcher
+    from engine.adapters.prefect.dispatcher import PrefectDispatcher
 
     return PrefectDispatcher(
-        ports,
+        ports.uow,
         api_url=settings.prefect_api_url,
         deployment=settings.prefect_deployment,
         stall_after=dt.timedelta(seconds=settings.prefect_stall_seconds),

@@ -1,5 +1,5 @@
-"""Prefect flows: thin, each task calls one engine service (DESIGN.md, "Prefect").
+"""Prefect flows, and nothing else: thin, each task calls one engine service (DESIGN.md, "Prefect").
 
-The drafting flows arrive with the workflow issues; this package exists so the layout and the layer contract
-hold from the start.
+The deployment's entrypoint is `flows.drafting:advance_duty`. The worker plumbing that runs it (the launcher
+and the zygote) lives in engine.entrypoints.prefect, and loads this package by that string, as Prefect does.
 """

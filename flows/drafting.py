@@ -27,10 +27,11 @@ from prefect.cache_policies import NO_CACHE
 
 from engine.bootstrap import open_workflow
 from engine.config import Settings
-from engine.drafting.versions import DocumentKind
+from engine.domain.drafting.versions import DocumentKind
+from engine.domain.ports import Ports
+from engine.domain.workflow.machine import Work
 from engine.services import machine
 from engine.services.views import timeline
-from engine.services.workflow import Ports
 
 KILL_AT = "BANFA_KILL_AT"  # fault injection for the reliability tests: SIGKILL the worker at this boundary
 
@@ -57,22 +58,22 @@ def _boundary(name: str) -> None:
 
 
 @task(name="plan", cache_policy=NO_CACHE)
-async def plan(duty_id: str, now: dt.datetime, stage_version: int | None) -> machine.Work | None:
+async def plan(duty_id: str, now: dt.datetime, stage_version: int | None) -> Work | None:
     return machine.plan(duty_id, now, ports=_ports(), stage_version=stage_version)
 
 
 @task(name="close-window", cache_policy=NO_CACHE)
-async def close_window(work: machine.Work) -> int | None:
+async def close_window(work: Work) -> int | None:
     return machine.close_window(work, ports=_ports())
 
 
 @task(name="make-documents", task_run_name="make-{kind}", cache_policy=NO_CACHE)
-async def make_documents(work: machine.Work, kind: DocumentKind) -> tuple[str, ...]:
+async def make_documents(work: Work, kind: DocumentKind) -> tuple[str, ...]:
     return machine.make_documents(work, kind, ports=_ports())
 
 
 @task(name="finish-stage", cache_policy=NO_CACHE)
-async def finish(work: machine.Work) -> bool:
+async def finish(work: Work) -> bool:
     return machine.finish(work, ports=_ports())
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalogue import load_calendar, load_registry
-from engine.departments import Registry
-from engine.workdays import WorkCalendar
+from engine.adapters.rules import load_calendar, load_registry
+from engine.domain.departments import Registry
+from engine.domain.workdays import WorkCalendar
 from tests.support import databases
 from tests.support.paths import ROOT, RULES, SEED, SHARED
 

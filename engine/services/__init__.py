@@ -1,7 +1,9 @@
-"""Banfa's use cases, one function each; entrypoints call these and nothing below them.
+"""Banfa's use cases, one function each: entrypoints and flows call these. Services import engine.domain only,
+and reach databases, files, mail and Prefect through the ports they are given (engine.domain.ports.Ports).
 
 Services take their ports as keyword-only arguments and return small frozen values or ids. They live in
-submodules by subject (intake, documents, workflow) and are all exported here.
+submodules by subject (intake, documents, notices, workflow, machine, views, reminders/); the document and
+intake services, which need no database, are exported here.
 """
 
 from engine.services.documents import (

@@ -7,16 +7,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.departments import Department, Registry
-from engine.drafting.compose import Drafting, Parties, Policy, Wording, compose_comparison, compose_duty
-from engine.drafting.content import Content
-from engine.drafting.history import EMPTY, History
-from engine.drafting.reading import read_draft
-from engine.drafting.text import DraftText
-from engine.drafting.versions import DocumentKind, DocumentStore, DocumentVersion, Origin
-from engine.duties import Catalogue, DutySpec
+from engine.domain.departments import Department, Registry
+from engine.domain.drafting.compose import (
+    Drafting,
+    Parties,
+    Policy,
+    Wording,
+    compose_comparison,
+    compose_duty,
+)
+from engine.domain.drafting.content import Content
+from engine.domain.drafting.history import EMPTY, History
+from engine.domain.drafting.reading import read_draft
+from engine.domain.drafting.text import DraftText
+from engine.domain.drafting.versions import DocumentKind, DocumentVersion, NewDocument, Origin
+from engine.domain.intake.duties import Catalogue, DutySpec
+from engine.domain.ports import DocumentStore
+from engine.domain.workdays import WorkCalendar
 from engine.errors import DutyNotFound, UnknownDepartment, UploadRejected
-from engine.workdays import WorkCalendar
 
 DEFAULT_POLICY = Policy()
 
@@ -137,19 +145,14 @@ def keep_draft(
 ) -> DocumentVersion:
     """Validate an officer's revised draft and keep it as the next version; a refused file changes nothing.
 
-    Only a faithful .docx is kept (engine.drafting.reading says why not); reading warnings, such as tracked
-    changes read as accepted, are recorded on the version.
+    Only a faithful .docx is kept (engine.domain.drafting.reading says why not); reading warnings, such as
+    tracked changes read as accepted, are recorded on the version.
     """
     text = read_draft(data, filename)
     return store.put(
-        duty_id=duty_id,
-        kind=kind,
-        data=data,
-        filename=filename,
-        author=author,
-        now=now,
-        origin=Origin.UPLOADED,
-        warnings=text.warnings,
+        NewDocument(
+            duty_id, kind, data, filename, author, now, origin=Origin.UPLOADED, warnings=text.warnings
+        )
     )
 
 
@@ -169,14 +172,7 @@ def keep_attachment(
         raise UploadRejected(filename, "文件为空，请重新上传")
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise UploadRejected(filename, f"附件过大（上限 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB）")
+    kind = DocumentKind.ATTACHMENT
     return store.put(
-        duty_id=duty_id,
-        kind=DocumentKind.ATTACHMENT,
-        data=data,
-        filename=filename,
-        author=author,
-        now=now,
-        variant=variant,
-        origin=Origin.UPLOADED,
-        media_type=media_type,
+        NewDocument(duty_id, kind, data, filename, author, now, variant, Origin.UPLOADED, media_type)
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from engine.departments import Registry
-from engine.duties import Intake, extract
-from engine.notice import parse
-from engine.workdays import WorkCalendar
+from engine.domain.departments import Registry
+from engine.domain.intake.duties import Intake, extract
+from engine.domain.intake.notice import parse
+from engine.domain.workdays import WorkCalendar
 
 
 def intake(text: str, *, registry: Registry, calendar: WorkCalendar, source: str = "<text>") -> Intake:

@@ -8,34 +8,20 @@ half-way and run again neither loses nor duplicates anything.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from engine.departments import Registry
-from engine.drafting.compose import Drafting, Parties, compose_duty
-from engine.drafting.history import History, Opinion, Publication, Reply, Review, Step
-from engine.drafting.reading import read_draft
-from engine.drafting.text import DraftText
-from engine.drafting.versions import DocumentKind, Origin
-from engine.model import Duty, State
-from engine.people import SYSTEM
-from engine.ports import NoticeRecord
+from engine.domain.departments import Registry
+from engine.domain.drafting.compose import Drafting, Parties, compose_duty
+from engine.domain.drafting.history import History, Opinion, Publication, Reply, Review, Step
+from engine.domain.drafting.reading import read_draft
+from engine.domain.drafting.text import DraftText
+from engine.domain.drafting.versions import DocumentKind, NewDocument, Origin
+from engine.domain.ports import NoticeRecord, Ports
+from engine.domain.workflow.machine import Work, resume_at, work_for
+from engine.domain.workflow.model import Duty
+from engine.domain.workflow.people import SYSTEM
 from engine.services.documents import filename_for
-from engine.services.workflow import Ports
+from engine.services.reminders.planning import replan
 
-MACHINE_WORK: dict[State, tuple[DocumentKind, ...]] = {
-    State.DRAFTING: (DocumentKind.DRAFT, DocumentKind.EXPLANATION),
-    State.CONSULTING: (DocumentKind.CONSULTATION_LETTER,),
-    State.REVISING: (DocumentKind.ADOPTION_TABLE,),
-    State.REVIEWING: (
-        DocumentKind.REVIEW_DRAFT,
-        DocumentKind.EXPLANATION,
-        DocumentKind.ADOPTION_TABLE,
-        DocumentKind.REVIEW_LETTER,
-    ),
-    State.RETURNED: (DocumentKind.LEGALITY_OPINION,),
-    State.DELIBERATING: (DocumentKind.LEGALITY_OPINION,),
-    State.PUBLISHED: (DocumentKind.PUBLISHED,),
-}
 STEP_ACTIONS = (
     "start",
     "upload",
@@ -49,49 +35,6 @@ STEP_ACTIONS = (
     "extend",
     "reassign",
 )
-
-
-@dataclass(frozen=True)
-class Work:
-    """What a duty's stage still needs from the machine: documents to make, or a consultation window to close.
-
-    `acting_at` is the moment the work is done as of: the documents are dated from it, so a rerun with the same
-    moment makes the same bytes. `stage` names the work in dispatch keys.
-    """
-
-    duty_id: str
-    state: State
-    stage_version: int
-    acting_at: dt.datetime
-    kinds: tuple[DocumentKind, ...] = ()
-    closes_window: bool = False
-
-    @property
-    def stage(self) -> str:
-        return "close" if self.closes_window else self.state.name.lower()
-
-
-def work_for(duty: Duty, now: dt.datetime, stage_version: int | None = None) -> Work | None:
-    """The machine work a duty needs at `now`, or None; only for `stage_version` when one is named."""
-    if stage_version is not None and duty.stage_version != stage_version:
-        return None
-    kinds = MACHINE_WORK.get(duty.state, ())
-    if duty.machine_done != duty.stage_version and kinds:
-        return Work(duty.id, duty.state, duty.stage_version, now, kinds)
-    if duty.window_ended(now):
-        return Work(duty.id, duty.state, duty.stage_version, now, closes_window=True)
-    return None
-
-
-def resume_at(duty: Duty, now: dt.datetime) -> dt.datetime:
-    """The moment to redo a duty's pending machine work as of: when its stage began, else `now`.
-
-    A reconciler that finds work nobody did makes the documents as they would have been made then.
-    """
-    if duty.machine_done == duty.stage_version:
-        return now
-    moved = [e.at for e in duty.events if e.to_state != e.from_state]
-    return moved[-1] if moved else now
 
 
 def plan(duty_id: str, now: dt.datetime, *, ports: Ports, stage_version: int | None = None) -> Work | None:
@@ -117,13 +60,15 @@ def make_documents(work: Work, kind: DocumentKind, *, ports: Ports) -> tuple[str
         drafting = drafting_of(duty, notice, ports, work.acting_at)
         stored = tuple(
             ports.documents.put(
-                duty_id=duty.id,
-                kind=c.kind,
-                variant=c.variant,
-                data=ports.render(c),
-                filename=filename_for(c, ports.registry),
-                author="system",
-                now=work.acting_at,
+                NewDocument(
+                    duty.id,
+                    c.kind,
+                    ports.render(c),
+                    filename_for(c, ports.registry),
+                    SYSTEM,
+                    work.acting_at,
+                    variant=c.variant,
+                )
             ).id
             for c in compose_duty(drafting, ports.wording, (kind,))
         )
@@ -157,7 +102,7 @@ def close_window(work: Work, *, ports: Ports) -> int | None:
             return None
         duty.close_consultation(SYSTEM, work.acting_at, ports.policy.silence_is_consent)
         uow.duties.save(duty)
-        ports.replan(uow, duty, work.acting_at)
+        replan(uow, duty, work.acting_at, ports=ports)
         uow.commit()
         return duty.stage_version
 
@@ -180,6 +125,26 @@ def advance(duty_id: str, now: dt.datetime, *, ports: Ports, stage_version: int 
         finish(work, ports=ports)
         expected = work.stage_version
     return stored
+
+
+class InProcessDispatcher:
+    """The Dispatcher port without Prefect: do the machine work at once, in this process."""
+
+    def __init__(self, ports: Ports) -> None:
+        self.ports = ports
+
+    def advance(self, duty_id: str, now: dt.datetime) -> None:
+        advance(duty_id, now, ports=self.ports)
+
+    def reconcile(self, now: dt.datetime) -> list[str]:
+        """Redo the machine work a crash left undone, as of when each stage began."""
+        with self.ports.uow() as uow:
+            duties = uow.duties.list()
+        again = [d.id for d in duties if work_for(d, resume_at(d, now)) is not None]
+        for duty in duties:
+            if duty.id in again:
+                advance(duty.id, resume_at(duty, now), ports=self.ports)
+        return again
 
 
 def drafting_of(duty: Duty, notice: NoticeRecord, ports: Ports, now: dt.datetime) -> Drafting:

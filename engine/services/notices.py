@@ -6,13 +6,14 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from engine.catalogue import catalogue_data
-from engine.duties import Catalogue
+from engine.domain.intake.catalogue import catalogue_data
+from engine.domain.intake.duties import Catalogue
+from engine.domain.ports import NoticeRecord, Ports
+from engine.domain.workflow.model import Duty, State
+from engine.domain.workflow.people import USER_ID, User, UserRole, authorize
 from engine.errors import InvalidInput
-from engine.model import Duty, State
-from engine.people import USER_ID, User, UserRole, authorize
-from engine.ports import NoticeRecord
-from engine.services.workflow import SYSTEM_USER, Ports
+from engine.services.reminders.planning import replan
+from engine.services.workflow import SYSTEM_USER
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def ingest_notice(catalogue: Catalogue, *, actor: str, now: dt.datetime, ports: 
                     duty.start(user.id, now)
                     report["started"].append(spec.id)
                 uow.duties.add(duty)
-                ports.replan(uow, duty, now)
+                replan(uow, duty, now, ports=ports)
                 continue
             if duty.state.terminal:
                 continue
@@ -63,13 +64,13 @@ def ingest_notice(catalogue: Catalogue, *, actor: str, now: dt.datetime, ports: 
             if duty.amend(spec, user.id, now, ports.calendar):
                 report["amended"].append(spec.id)
             uow.duties.save(duty)
-            ports.replan(uow, duty, now)
+            replan(uow, duty, now, ports=ports)
         kept = {d.id for d in catalogue.duties}
         for duty in existing.values():
             if duty.id not in kept and not duty.state.terminal:
                 duty.withdraw(user.id, now, "任务清单中已删除该任务")
                 uow.duties.save(duty)
-                ports.replan(uow, duty, now)
+                replan(uow, duty, now, ports=ports)
                 report["withdrawn"].append(duty.id)
         uow.commit()
     return IngestReport(catalogue.notice.id, *(tuple(report[k]) for k in report))

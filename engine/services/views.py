@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from engine.consultation import Opinion, Request
-from engine.drafting.versions import DocumentVersion
-from engine.milestones import Stage
-from engine.model import Event, State
-from engine.services.workflow import Ports
+from engine.domain.drafting.versions import DocumentVersion
+from engine.domain.ports import Ports
+from engine.domain.workflow.consultation import Opinion, Request
+from engine.domain.workflow.milestones import Stage
+from engine.domain.workflow.model import Event, State
 
 
 @dataclass(frozen=True)

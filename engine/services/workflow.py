@@ -10,41 +10,15 @@ import dataclasses
 import datetime as dt
 import mimetypes
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from engine.consultation import OpinionInput
-from engine.departments import Registry
-from engine.drafting.compose import Policy, Wording
-from engine.drafting.content import Content
-from engine.drafting.history import Decision, Legality
-from engine.drafting.versions import DocumentStore
-from engine.milestones import Plan
-from engine.model import Duty, State
-from engine.people import SYSTEM, User, UserRole, authorize
-from engine.ports import Dispatcher, UnitOfWork
-from engine.reminders import ReminderPolicy
+from engine.domain.drafting.history import Decision, Legality
+from engine.domain.ports import Dispatcher, Ports
+from engine.domain.workflow.consultation import OpinionInput
+from engine.domain.workflow.model import Duty, State
+from engine.domain.workflow.people import SYSTEM, User, UserRole, authorize
 from engine.services.documents import keep_attachment, keep_draft
-from engine.services.planning import replan
-from engine.workdays import WorkCalendar
-
-
-@dataclass(frozen=True)
-class Ports:
-    """What the workflow services need, built once by bootstrap."""
-
-    uow: Callable[[], UnitOfWork]
-    documents: DocumentStore
-    registry: Registry
-    calendar: WorkCalendar
-    wording: Wording
-    render: Callable[[Content], bytes]
-    policy: Policy = field(default_factory=Policy)
-    plan: Plan = field(default_factory=Plan)
-    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
-
-    def replan(self, uow: UnitOfWork, duty: Duty, now: dt.datetime) -> tuple[int, int]:
-        """Bring the duty's reminders in step with it, in the caller's transaction."""
-        return replan(uow, duty, now, calendar=self.calendar, plan=self.plan, policy=self.reminders)
+from engine.services.reminders.planning import replan
 
 
 @dataclass(frozen=True)
@@ -85,7 +59,7 @@ def act(
         authorize(user, action, lead=duty.spec.lead, consultees=duty.spec.consultees)
         apply(duty, user)
         uow.duties.save(duty)
-        ports.replan(uow, duty, now)
+        replan(uow, duty, now, ports=ports)
         uow.commit()
         outcome = Outcome(duty.id, duty.state, duty.stage_version)
     dispatcher.advance(duty_id, now)

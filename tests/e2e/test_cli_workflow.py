@@ -11,7 +11,7 @@ import pytest
 
 from engine.bootstrap import open_workflow
 from engine.config import Settings
-from engine.drafting.versions import DocumentKind
+from engine.domain.drafting.versions import DocumentKind
 from tests.e2e.test_cli import banfa
 from tests.support.paths import ROOT, SHARED
 
@@ -120,7 +120,7 @@ def test_opinions_come_from_a_toml_file_and_a_bad_one_is_refused(data: Path, tmp
 def test_status_never_imports_prefect(data: Path) -> None:
     probe = (
         "import sys\n"
-        "from engine.cli import app\n"
+        "from engine.entrypoints.cli.main import app\n"
         "try:\n    app(['--data-dir', sys.argv[1], 'status', '--today', '2007-09-12'])\n"
         "except SystemExit as e:\n    assert not e.code, e.code\n"
         "assert not any(m == 'prefect' or m.startswith('prefect.') for m in sys.modules), 'prefect imported'\n"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalogue import load_calendar, load_catalogue, load_registry, write_catalogue
-from engine.departments import Registry
-from engine.duties import Catalogue, Intake
+from engine.adapters.rules import load_calendar, load_catalogue, load_registry, write_catalogue
+from engine.domain.departments import Registry
+from engine.domain.intake.duties import Catalogue, Intake
+from engine.domain.workdays import Coverage, WorkCalendar
 from engine.errors import CalendarError, CatalogueError, CatalogueExists, RegistryError
 from engine.services import intake
-from engine.workdays import Coverage, WorkCalendar
 from tests.support.corpus import compare, corpus_names
 from tests.support.paths import RULES
 

@@ -10,9 +10,9 @@ import pytest
 
 from engine.bootstrap import load_rules
 from engine.config import Settings
-from engine.drafting.compose import Policy, compose, compose_comparison, compose_duty
-from engine.drafting.content import CharStyle, Colophon, Letterhead, Paragraph, Style, Table
-from engine.drafting.history import (
+from engine.domain.drafting.compose import Policy, compose, compose_comparison, compose_duty
+from engine.domain.drafting.content import CharStyle, Colophon, Letterhead, Paragraph, Style, Table
+from engine.domain.drafting.history import (
     Decision,
     History,
     Legality,
@@ -23,9 +23,9 @@ from engine.drafting.history import (
     Review,
     Step,
 )
-from engine.drafting.text import DraftText, articles_from_paragraphs
-from engine.drafting.versions import DocumentKind
-from engine.textform import cn_numeral
+from engine.domain.drafting.text import DraftText, articles_from_paragraphs
+from engine.domain.drafting.versions import DocumentKind
+from engine.domain.textform import cn_numeral
 from tests.support.documents import SAMPLE, drafting, templates
 
 WORDING = templates().wording

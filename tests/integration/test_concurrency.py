@@ -7,8 +7,8 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 from engine.bootstrap import open_workflow
+from engine.domain.workflow.model import State
 from engine.errors import ConcurrencyConflict
-from engine.model import State
 from tests.support.workflows import SAMPLE, at, settings_for, workflow_with_people
 
 

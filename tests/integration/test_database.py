@@ -20,21 +20,12 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from engine.database import (
-    AwareDateTime,
-    alembic_config,
-    begin_immediate,
-    current_revision,
-    default_url,
-    departments,
-    make_engine,
-    metadata,
-    migrate,
-    users,
-)
-from engine.drafting.sqlstore import SqlDocumentStore
-from engine.drafting.versions import DocumentKind
-from engine.migrations import HEAD
+from engine.adapters.sql.connection import begin_immediate, default_url, make_engine
+from engine.adapters.sql.documents import SqlDocumentStore
+from engine.adapters.sql.migrate import alembic_config, current_revision, migrate
+from engine.adapters.sql.migrations import HEAD
+from engine.adapters.sql.schema import AwareDateTime, departments, metadata, users
+from engine.domain.drafting.versions import DocumentKind, NewDocument
 
 TABLES = {
     "notices", "departments", "users", "duties", "events", "consultation_requests", "opinions", "decisions",
@@ -191,10 +182,10 @@ def _put_many(url: str, worker: int, start: threading.Barrier, failures: list[Ba
     try:
         start.wait()
         for i in range(15):
-            store.put(
+            store.put(NewDocument(
                 duty_id="sfb2007-129-02-02-1-caizheng", kind=DocumentKind.DRAFT, data=f"{worker}/{i}".encode(),
-                filename="征求意见稿.docx", author=f"worker-{worker}", now=AT,
-            )  # fmt: skip
+                filename="征求意见稿.docx", author=f"worker-{worker}", created=AT,
+            ))  # fmt: skip
     except BaseException as exc:
         failures.append(exc)
     finally:
@@ -214,8 +205,8 @@ def _user(*, created_at: dt.datetime) -> dict[str, object]:
 def test_head_names_the_newest_migration_and_is_current_after_migrating(tmp_path: Path) -> None:
     from alembic.script import ScriptDirectory
 
-    from engine.database import alembic_config, is_current
-    from engine.migrations import HEAD
+    from engine.adapters.sql.migrate import alembic_config, is_current
+    from engine.adapters.sql.migrations import HEAD
 
     assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD]
     db_engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")

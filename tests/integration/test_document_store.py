@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.database import default_url, make_engine, migrate
-from engine.drafting.filestore import FileDocumentStore
-from engine.drafting.sqlstore import SqlDocumentStore
-from engine.drafting.versions import DocumentKind, DocumentStore, Origin, checksum
+from engine.adapters.drafting.file_store import FileDocumentStore
+from engine.adapters.sql.connection import default_url, make_engine
+from engine.adapters.sql.documents import SqlDocumentStore
+from engine.adapters.sql.migrate import migrate
+from engine.domain.drafting.versions import DocumentKind, NewDocument, Origin, checksum
+from engine.domain.ports import DocumentStore
 from engine.errors import DocumentNotFound
 from tests.support import databases
 from tests.support.fakes import InMemoryDocumentStore
@@ -70,10 +72,10 @@ def _put(
     warnings: tuple[str, ...] = (),
 ) -> str:
     """Store with the usual details and return the version's id."""
-    return store.put(
-        duty_id=duty_id, kind=kind, data=data, filename=filename, author=author, now=now, variant=variant,
+    return store.put(NewDocument(
+        duty_id=duty_id, kind=kind, data=data, filename=filename, author=author, created=now, variant=variant,
         warnings=warnings,
-    ).id  # fmt: skip
+    )).id  # fmt: skip
 
 
 # The contract: every adapter and the fake.
@@ -81,10 +83,10 @@ def _put(
 
 def test_a_stored_document_reads_back_with_its_record_and_exact_bytes(store: DocumentStore) -> None:
     data = b"PK\x03\x04 draft \x00\xff"
-    stored = store.put(
-        duty_id=DUTY, kind=DRAFT, data=data, filename="征求意见稿.docx", author="张三", now=NOW,
+    stored = store.put(NewDocument(
+        duty_id=DUTY, kind=DRAFT, data=data, filename="征求意见稿.docx", author="张三", created=NOW,
         warnings=("正文未找到第三条",),
-    )  # fmt: skip
+    ))  # fmt: skip
     assert store.get(stored.id) == stored
     assert store.read(stored.id) == data
     assert (stored.id, stored.duty_id, stored.kind, stored.variant, stored.version) == (
@@ -98,10 +100,10 @@ def test_a_stored_document_reads_back_with_its_record_and_exact_bytes(store: Doc
 
 
 def test_an_attachment_of_any_type_is_kept_as_is(store: DocumentStore) -> None:
-    stored = store.put(
+    stored = store.put(NewDocument(
         duty_id=DUTY, kind=DocumentKind.ATTACHMENT, data=PDF, filename="意见.pdf", author="李四",
-        now=NOW.astimezone(dt.UTC), variant="guotu", origin=Origin.UPLOADED, media_type="application/pdf",
-    )  # fmt: skip
+        created=NOW.astimezone(dt.UTC), variant="guotu", origin=Origin.UPLOADED, media_type="application/pdf",
+    ))  # fmt: skip
     again = store.get(f"{DUTY}.attachment.guotu.v1")
     assert again == stored and store.read(stored.id) == PDF
     assert (again.filename, again.media_type, again.origin) == (
@@ -120,12 +122,14 @@ def test_an_empty_document_is_a_version_too(store: DocumentStore) -> None:
 def test_storing_the_same_bytes_again_returns_the_same_version(store: DocumentStore) -> None:
     first = store.get(_put(store, b"one"))
     again = store.put(
-        duty_id=DUTY,
-        kind=DRAFT,
-        data=b"one",
-        filename="other.docx",
-        author="王五",
-        now=NOW + dt.timedelta(days=1),
+        NewDocument(
+            duty_id=DUTY,
+            kind=DRAFT,
+            data=b"one",
+            filename="other.docx",
+            author="王五",
+            created=NOW + dt.timedelta(days=1),
+        )
     )
     assert again == first
     assert store.versions(DUTY) == [first]

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engine import database as db
+from engine.adapters.sql import schema
 from engine.bootstrap import Workflow
-from engine.drafting.versions import DocumentKind
-from engine.model import State
+from engine.domain.drafting.versions import DocumentKind, NewDocument
+from engine.domain.workflow.machine import Work
+from engine.domain.workflow.model import State
 from engine.services import machine
 from engine.services import workflow as wf
 from tests.support.workflows import SAMPLE, at, workflow_with_people
@@ -30,7 +31,7 @@ def _documents(flow: Workflow) -> Counter[str]:
     return Counter(f"{v.kind.value}.v{v.version}" for v in flow.ports.documents.versions(SAMPLE))
 
 
-def _started_without_machine_work(flow: Workflow) -> machine.Work:
+def _started_without_machine_work(flow: Workflow) -> Work:
     wf.start_duty(SAMPLE, actor="zhang", now=at("2007-09-11"), ports=flow.ports, dispatcher=wf.NO_DISPATCH)
     work = machine.plan(SAMPLE, at("2007-09-11"), ports=flow.ports)
     assert work is not None and work.kinds == (DocumentKind.DRAFT, DocumentKind.EXPLANATION)
@@ -51,7 +52,7 @@ def test_a_crash_after_storing_but_before_recording_stores_nothing_twice(flow: W
     work = _started_without_machine_work(flow)
     machine.make_documents(work, DocumentKind.DRAFT, ports=flow.ports)
     with flow.db_engine.begin() as conn:  # as if the process died between the put and the record
-        conn.execute(sa.delete(db.machine_steps))
+        conn.execute(sa.delete(schema.machine_steps))
     assert machine.make_documents(work, DocumentKind.DRAFT, ports=flow.ports) == (f"{SAMPLE}.draft.v1",)
     assert machine.finish(work, ports=flow.ports) is True
     assert machine.finish(work, ports=flow.ports) is False
@@ -62,12 +63,7 @@ def test_a_recorded_step_is_not_redone(flow: Workflow) -> None:
     work = _started_without_machine_work(flow)
     first = machine.make_documents(work, DocumentKind.DRAFT, ports=flow.ports)
     flow.ports.documents.put(  # an officer's newer version: redoing the step would store the skeleton again
-        duty_id=SAMPLE,
-        kind=DocumentKind.DRAFT,
-        data=b"PK-not-really",
-        filename="x.docx",
-        author="zhang",
-        now=at("2007-09-12"),
+        NewDocument(SAMPLE, DocumentKind.DRAFT, b"PK-not-really", "x.docx", "zhang", at("2007-09-12"))
     )
     assert machine.make_documents(work, DocumentKind.DRAFT, ports=flow.ports) == first
     assert _documents(flow)["draft.v3"] == 0

@@ -13,15 +13,17 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from engine.adapters.mail.mime import MimeComposer
+from engine.adapters.mail.outbox import OutboxTransport, read_outbox
+from engine.adapters.mail.smtp import SmtpServer, SmtpTransport
 from engine.bootstrap import Workflow, mailing_for
 from engine.config import Settings
+from engine.domain.ports import Outgoing, StoredReminder
+from engine.domain.reminders.mail import Address
+from engine.domain.reminders.planner import Kind, Reminder
 from engine.errors import MailUnavailable
-from engine.letters import LetterComposer
-from engine.mail import OutboxTransport, SmtpServer, SmtpTransport, read_outbox
-from engine.ports import Outgoing, StoredReminder
-from engine.reminders import Address, Kind, Reminder
 from engine.services import workflow as wf
-from engine.services.composing import letters_for
+from engine.services.reminders.composing import mails_for
 from tests.support import mailbox
 from tests.support.fakes import MemoryMailbox
 from tests.support.paths import ROOT
@@ -76,9 +78,9 @@ def test_every_template_renders_a_proper_chinese_mail(
     mailing = mailing_for(settings)
     stored = _reminder(kind, about, to, cc)
     with workflow.ports.uow() as uow:
-        (letter,) = letters_for([[stored]], NOW, workflow.ports, mailing, uow)
-    assert not isinstance(letter, str), letter
-    mail = LetterComposer(TEMPLATES, Address("办法", "banfa@example.org")).compose(letter, (stored.key,))
+        (content,) = mails_for([[stored]], NOW, workflow.ports, mailing, uow)
+    assert not isinstance(content, str), content
+    mail = MimeComposer(TEMPLATES, Address("办法", "banfa@example.org")).compose(content, (stored.key,))
     raw = mail.data.decode("ascii")  # 7-bit clean: the Chinese is encoded
     assert "Subject: =?utf-8?" in raw and 'charset="utf-8"' in raw
     message = parse(mail.data)
@@ -106,9 +108,9 @@ def test_the_first_reminder_of_a_duty_carries_its_milestones_as_an_ics_file(
     mailing = mailing_for(settings)
     first = _reminder(Kind.BEFORE_DRAFTING, "drafting", "caizheng:officer")
     with workflow.ports.uow() as uow:
-        (letter,) = letters_for([[first]], NOW, workflow.ports, mailing, uow)
-    assert not isinstance(letter, str)
-    message = parse(mailing.compose(letter, (first.key,)).data)
+        (content,) = mails_for([[first]], NOW, workflow.ports, mailing, uow)
+    assert not isinstance(content, str)
+    message = parse(mailing.compose(content, (first.key,)).data)
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_filename() == "milestones.ics"
     calendar = icalendar.Calendar.from_ical(attachment.get_content())

@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from engine.adapters.mail.smtp import SmtpServer, SmtpTransport
+from engine.domain.ports import Outgoing
 from engine.errors import MailUnavailable
-from engine.mail import SmtpServer, SmtpTransport
-from engine.ports import Outgoing
 from tests.support.mailbox import Sink, free_port
 
 USER, PASSWORD = "banfa", "s3cret"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.adapters.sql.scheduler_lock import SchedulerLock
 from engine.bootstrap import Workflow, mailing_for
 from engine.config import Settings
-from engine.leadership import Leadership
 from engine.services import workflow as wf
-from engine.services.reminders import send_due
+from engine.services.reminders.sending import send_due
 from tests.support.mailbox import SmtpServer
 from tests.support.paths import ROOT
 from tests.support.workflows import SHANGHAI, at, workflow_with_people
@@ -121,8 +121,8 @@ def test_a_second_scheduler_waits_as_a_standby_until_the_first_lets_go(
 ) -> None:
     workflow = workflow_with_people(database_url, tmp_path)[0]
     now = at("2007-09-27")
-    first = Leadership(workflow.db_engine, "host:1", dt.timedelta(seconds=20))
-    second = Leadership(workflow.db_engine, "host:2", dt.timedelta(seconds=20))
+    first = SchedulerLock(workflow.db_engine, "host:1", dt.timedelta(seconds=20))
+    second = SchedulerLock(workflow.db_engine, "host:2", dt.timedelta(seconds=20))
     try:
         assert first.acquire(now)
         assert not second.acquire(now + dt.timedelta(seconds=5))
@@ -140,8 +140,8 @@ def test_a_second_scheduler_waits_as_a_standby_until_the_first_lets_go(
 def test_a_silent_scheduler_is_taken_over_once_its_lease_is_stale(tmp_path: Path) -> None:
     workflow = workflow_with_people(f"sqlite:///{tmp_path / 'lease.db'}", tmp_path)[0]
     now = at("2007-09-27")
-    hung = Leadership(workflow.db_engine, "host:1", dt.timedelta(seconds=20))
-    standby = Leadership(workflow.db_engine, "host:2", dt.timedelta(seconds=20))
+    hung = SchedulerLock(workflow.db_engine, "host:1", dt.timedelta(seconds=20))
+    standby = SchedulerLock(workflow.db_engine, "host:2", dt.timedelta(seconds=20))
     assert hung.acquire(now)
     assert not standby.acquire(now + dt.timedelta(seconds=19))
     assert standby.acquire(now + dt.timedelta(seconds=21))

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from engine.bootstrap import Workflow, mailing_for
 from engine.config import Settings
-from engine.milestones import Stage
-from engine.ports import StoredReminder
-from engine.reminders import Kind, days_late, digest_reminder
-from engine.scheduler import Jobs
+from engine.domain.ports import StoredReminder
+from engine.domain.reminders.planner import Kind, days_late, digest_reminder
+from engine.domain.workflow.milestones import Stage
+from engine.entrypoints.scheduler import Jobs
 from engine.services import workflow as wf
-from engine.services.reminders import TickReport, send_due
+from engine.services.reminders.sending import TickReport, send_due
 from tests.support.mailbox import SmtpServer
 from tests.support.workflows import SAMPLE, SHANGHAI, at
 

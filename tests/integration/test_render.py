@@ -14,11 +14,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Emu, Mm
 
-from engine.drafting.compose import compose, compose_comparison
-from engine.drafting.content import CharStyle, Content, Style
-from engine.drafting.render import Renderer
-from engine.drafting.text import DraftText, articles_from_paragraphs
-from engine.drafting.versions import DocumentKind
+from engine.adapters.drafting.render import Renderer
+from engine.domain.drafting.compose import compose, compose_comparison
+from engine.domain.drafting.content import CharStyle, Content, Style
+from engine.domain.drafting.text import DraftText, articles_from_paragraphs
+from engine.domain.drafting.versions import DocumentKind
 from engine.errors import TemplateError
 from tests.integration.test_compose import HISTORY
 from tests.support.documents import drafting, reopen, templates

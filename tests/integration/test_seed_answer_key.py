@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from engine.departments import Registry
-from engine.duties import DutySpec, Intake
-from engine.normative import Track
+from engine.domain.departments import Registry
+from engine.domain.intake.duties import DutySpec, Intake
+from engine.domain.intake.normative import Track
+from engine.domain.workdays import WorkCalendar
 from engine.services import intake
-from engine.workdays import WorkCalendar
 from tests.support.paths import SEED
 
 

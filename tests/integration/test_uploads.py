@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.drafting.versions import DocumentKind, DocumentStore, Origin
+from engine.domain.drafting.versions import DocumentKind, Origin
+from engine.domain.ports import DocumentStore
 from engine.errors import UploadRejected
 from engine.services import keep_attachment, keep_draft
 from tests.integration.test_document_store import STORES

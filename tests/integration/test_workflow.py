@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from engine.bootstrap import Workflow
-from engine.consultation import OpinionInput
-from engine.drafting.history import Decision, Legality, ReplyKind
-from engine.drafting.versions import DocumentKind
+from engine.domain.drafting.history import Decision, Legality, ReplyKind
+from engine.domain.drafting.versions import DocumentKind
+from engine.domain.workflow.consultation import OpinionInput
+from engine.domain.workflow.model import State
 from engine.errors import ConcurrencyConflict, DutyNotFound, Forbidden, IllegalTransition, UnknownUser
-from engine.model import State
 from engine.services import workflow as wf
 from engine.services.machine import advance
 from engine.services.notices import ingest_notice
@@ -242,7 +242,7 @@ def test_an_uploaded_revision_is_the_next_version_and_feeds_the_review_draft(flo
     wf.close_consultation(SAMPLE, actor="zhang", now=at("2007-10-09"), ports=p, dispatcher=d)
     wf.submit_for_review(SAMPLE, actor="zhang", now=at("2007-10-10"), ports=p, dispatcher=d)
     review = p.documents.read(p.documents.latest(SAMPLE, DocumentKind.REVIEW_DRAFT).id)  # type: ignore[union-attr]
-    from engine.drafting.reading import read_draft
+    from engine.domain.drafting.reading import read_draft
 
     text = read_draft(review, "送审稿.docx")
     assert "第二条　资助资金实行专款专用。" in text.paragraphs and "（送审稿）" in text.paragraphs

@@ -22,15 +22,15 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from engine import database as db
+from engine.adapters.prefect.dispatcher import PrefectDispatcher
+from engine.adapters.sql import schema
 from engine.bootstrap import InProcessDispatcher, Workflow, open_workflow
-from engine.consultation import OpinionInput
-from engine.drafting.history import Decision
-from engine.model import State
-from engine.orchestration import PrefectDispatcher
-from engine.prefect_local import LocalPrefect, free_port
+from engine.domain.drafting.history import Decision
+from engine.domain.workflow.consultation import OpinionInput
+from engine.domain.workflow.machine import MACHINE_WORK
+from engine.domain.workflow.model import State
+from engine.entrypoints.prefect.local import LocalPrefect, free_port
 from engine.services import workflow as wf
-from engine.services.machine import MACHINE_WORK
 from tests.support.workflows import SAMPLE, at, workflow_with_people
 
 pytestmark = pytest.mark.slow
@@ -85,7 +85,7 @@ class Setup:
     def latest(self, stage_version: int, duty_id: str = SAMPLE) -> str:
         """The key of the newest attempt dispatched for a stage version (a former database's run under the
         same key makes the dispatcher move to the next attempt, so the first is not always 0)."""
-        rows = [r for r in self.rows(db.dispatches, duty_id) if r.stage_version == stage_version]
+        rows = [r for r in self.rows(schema.dispatches, duty_id) if r.stage_version == stage_version]
         return max(rows, key=lambda r: r.attempt).key
 
     def runs(self, duty_id: str = SAMPLE) -> dict[str, StateType]:
@@ -93,7 +93,7 @@ class Setup:
         with temporary_settings({PREFECT_API_URL: self.prefect.api_url}), get_client(sync_client=True) as c:
             return {
                 r.key: c.read_flow_run(UUID(r.flow_run_id)).state.type  # type: ignore[union-attr]
-                for r in self.rows(db.dispatches, duty_id)
+                for r in self.rows(schema.dispatches, duty_id)
                 if r.flow_run_id
             }
 
@@ -134,9 +134,9 @@ def test_an_action_reaches_a_worker_which_makes_the_stage_documents_and_artifact
         dispatcher=setup.remote.dispatcher,
     )
     _wait(setup.settled, what="the drafting stage")
-    kinds = sorted(r.kind for r in setup.rows(db.documents))
+    kinds = sorted(r.kind for r in setup.rows(schema.documents))
     assert kinds == sorted(k.value for k in MACHINE_WORK[State.DRAFTING])
-    [dispatch] = setup.rows(db.dispatches)
+    [dispatch] = setup.rows(schema.dispatches)
     assert dispatch.key.startswith(f"{SAMPLE}:drafting:1:") and dispatch.flow_run_id
     _wait(lambda: setup.runs() == {dispatch.key: StateType.COMPLETED}, what="the run to complete")
     with temporary_settings({PREFECT_API_URL: setup.prefect.api_url}), get_client(sync_client=True) as c:
@@ -145,7 +145,7 @@ def test_an_action_reaches_a_worker_which_makes_the_stage_documents_and_artifact
     assert summary and "起草中" in str(summary[-1].data) and "draft" in str(summary[-1].data)
     # Dispatching the same stage again asks Prefect for the same run: the key is idempotent.
     setup.remote.dispatcher.advance(SAMPLE, at("2007-09-11"))
-    assert len(setup.rows(db.dispatches)) == 1
+    assert len(setup.rows(schema.dispatches)) == 1
 
 
 BOUNDARIES = ["start", "make-review-draft", "make-explanation", "make-adoption-table", "make-review-letter"]
@@ -156,7 +156,7 @@ def test_a_worker_killed_at_a_task_boundary_loses_nothing_and_duplicates_nothing
     setup: Setup, boundary: str
 ) -> None:
     _ready_to_submit(setup)
-    before = Counter((r.kind, r.variant) for r in setup.rows(db.documents))
+    before = Counter((r.kind, r.variant) for r in setup.rows(schema.documents))
     events = len(setup.duty().events)
     doomed = setup.worker("doomed", BANFA_KILL_AT=boundary)
     wf.submit_for_review(
@@ -178,10 +178,10 @@ def test_a_worker_killed_at_a_task_boundary_loses_nothing_and_duplicates_nothing
 
     duty = setup.duty()
     assert duty.state is State.REVIEWING and len(duty.events) == events + 1  # the submit, once
-    made = Counter((r.kind, r.variant) for r in setup.rows(db.documents)) - before
+    made = Counter((r.kind, r.variant) for r in setup.rows(schema.documents)) - before
     assert sorted(made) == sorted((k.value, "") for k in MACHINE_WORK[State.REVIEWING])
     assert set(made.values()) == {1}  # one new version of each, whatever the kill interrupted
-    steps = [r.step for r in setup.rows(db.machine_steps) if r.stage_version == duty.stage_version]
+    steps = [r.step for r in setup.rows(schema.machine_steps) if r.stage_version == duty.stage_version]
     assert sorted(steps) == sorted(k.value for k in MACHINE_WORK[State.REVIEWING])
     runs, again = setup.runs(), setup.latest(duty.stage_version)
     assert runs[first] is StateType.CRASHED and again != first
@@ -209,7 +209,7 @@ def test_a_worker_killed_after_closing_a_window_leaves_it_closed_once(setup: Set
     _wait(setup.settled, what="the adoption table")
     duty = setup.duty()
     assert [e.action for e in duty.events].count("close_consultation") == 1
-    assert [r.kind for r in setup.rows(db.documents)].count("adoption-table") == 1
+    assert [r.kind for r in setup.rows(schema.documents)].count("adoption-table") == 1
 
 
 def test_the_dispatcher_is_chosen_from_the_settings(tmp_path: Path) -> None:

@@ -19,12 +19,13 @@ from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from pydantic import SecretStr
 
-from engine import database as db
+from engine.adapters.sql import schema
+from engine.adapters.sql.connection import make_engine
+from engine.adapters.sql.migrate import migrate
 from engine.bootstrap import open_workflow
 from engine.config import Settings
-from engine.database import migrate
-from engine.demo import DemoResult, replay
-from engine.prefect_local import LocalPrefect, free_port
+from engine.entrypoints.demo import DemoResult, replay
+from engine.entrypoints.prefect.local import LocalPrefect, free_port
 from tests.support import databases
 
 pytestmark = pytest.mark.slow
@@ -48,8 +49,8 @@ def prefect_database() -> Iterator[str]:
 
 
 def _checksums(url: str) -> set[tuple[str, str, str, int, str]]:
-    engine = db.make_engine(url)
-    t = db.documents
+    engine = make_engine(url)
+    t = schema.documents
     with engine.connect() as conn:
         rows = conn.execute(sa.select(t.c.duty_id, t.c.kind, t.c.variant, t.c.version, t.c.checksum))
         result = {tuple(r) for r in rows}
@@ -106,9 +107,9 @@ def test_two_workers_run_every_stage_once_and_match_the_in_process_replay(
     assert through_prefect == in_process and in_process.terminal == DUTIES
     assert _checksums(banfa_url) == _checksums(inproc_url)
 
-    engine = db.make_engine(banfa_url)
+    engine = make_engine(banfa_url)
     with engine.connect() as conn:
-        keys = conn.execute(sa.select(db.dispatches.c.key)).scalars().all()
+        keys = conn.execute(sa.select(schema.dispatches.c.key)).scalars().all()
     engine.dispose()
     per_key = Counter(r.idempotency_key for r in runs)
     assert sorted(per_key) == sorted(keys) and set(per_key.values()) == {1}  # one run per dispatch, no more

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.catalogue import read_notice
-from engine.departments import Registry
-from engine.duties import DutySpec, Intake
+from engine.adapters.rules import read_notice
+from engine.domain.departments import Registry
+from engine.domain.intake.duties import DutySpec, Intake
+from engine.domain.workdays import WorkCalendar
 from engine.services import intake
-from engine.workdays import WorkCalendar
 
 NOTICES = Path(__file__).resolve().parent.parent / "notices"
 

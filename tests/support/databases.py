@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import URL, Engine, create_engine, make_url
 
-from engine.database import make_engine, metadata, migrate
+from engine.adapters.sql.connection import make_engine
+from engine.adapters.sql.migrate import migrate
+from engine.adapters.sql.schema import metadata
 
 ENV = "BANFA_TEST_DATABASE_URL"
 SQLITE = "sqlite"

@@ -10,8 +10,8 @@ import docx.document
 
 from engine.bootstrap import Templates, load_rules, load_templates
 from engine.config import Settings
-from engine.drafting.compose import Drafting
-from engine.drafting.history import History
+from engine.domain.drafting.compose import Drafting
+from engine.domain.drafting.history import History
 from engine.services import drafting_for, find_duty
 
 TODAY = dt.date(2007, 9, 28)

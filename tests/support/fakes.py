@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from engine.drafting.versions import (
-    DOCX_MEDIA_TYPE,
+from engine.domain.drafting.versions import (
     DocumentKind,
     DocumentVersion,
-    Origin,
-    check_put,
+    NewDocument,
     checksum,
-    document_id,
 )
+from engine.domain.ports import Outgoing
 from engine.errors import DocumentNotFound, MailUnavailable
-from engine.ports import Outgoing
 
 
 class InMemoryDocumentStore:
@@ -26,46 +22,18 @@ class InMemoryDocumentStore:
         self._records: list[DocumentVersion] = []
         self._data: dict[str, bytes] = {}
 
-    def put(
-        self,
-        *,
-        duty_id: str,
-        kind: DocumentKind,
-        data: bytes,
-        filename: str,
-        author: str,
-        now: dt.datetime,
-        variant: str = "",
-        origin: Origin = Origin.GENERATED,
-        media_type: str = DOCX_MEDIA_TYPE,
-        warnings: tuple[str, ...] = (),
-    ) -> DocumentVersion:
+    def put(self, document: NewDocument) -> DocumentVersion:
         """Store bytes as the next version; return the newest version unchanged when its checksum matches.
 
-        Raise ValueError for a naive `now`, a duty id that is not an ASCII slug, or a variant that is not one.
+        Raise ValueError for what `NewDocument.check` refuses.
         """
-        check_put(duty_id, variant, now)
-        newest = self.latest(duty_id, kind, variant)
-        if newest is not None and newest.checksum == checksum(data):
+        document.check()
+        newest = self.latest(document.duty_id, document.kind, document.variant)
+        if newest is not None and newest.checksum == checksum(document.data):
             return newest
-        number = newest.version + 1 if newest else 1
-        record = DocumentVersion(
-            id=document_id(duty_id, kind, variant, number),
-            duty_id=duty_id,
-            kind=kind,
-            variant=variant,
-            version=number,
-            checksum=checksum(data),
-            size=len(data),
-            author=author,
-            created=now,
-            filename=filename,
-            media_type=media_type,
-            origin=origin,
-            warnings=tuple(warnings),
-        )
+        record = document.as_version(newest.version + 1 if newest else 1)
         self._records.append(record)
-        self._data[record.id] = data
+        self._data[record.id] = document.data
         return record
 
     def get(self, document_id: str) -> DocumentVersion:

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
+from engine.adapters.sql.migrate import migrate
 from engine.bootstrap import Workflow, load_rules, open_workflow
 from engine.config import Settings
-from engine.database import migrate
-from engine.duties import Catalogue
+from engine.domain.intake.duties import Catalogue
 from engine.services.notices import add_user, ingest_notice
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

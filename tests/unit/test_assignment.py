@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.assignment import Assignment, clause_assignment, find_tags
+from engine.domain.intake.assignment import Assignment, clause_assignment, find_tags
 
 
 def tag(text: str) -> Assignment:

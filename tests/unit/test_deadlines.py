@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from engine.deadlines import find_deadline
-from engine.workdays import WorkCalendar
+from engine.domain.intake.deadlines import find_deadline
+from engine.domain.workdays import WorkCalendar
 
 D = dt.date
 CAL = WorkCalendar()

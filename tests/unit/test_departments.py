@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.departments import Registry, Role, looks_like_department, split_list
+from engine.domain.departments import Registry, Role, looks_like_department, split_list
 from engine.errors import RegistryError, UnknownDepartment
 
 DATA = {

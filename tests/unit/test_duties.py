@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.departments import Registry
-from engine.duties import extract
-from engine.ids import notice_slug
-from engine.notice import parse
-from engine.workdays import WorkCalendar
+from engine.domain.departments import Registry
+from engine.domain.intake.duties import extract
+from engine.domain.intake.ids import notice_slug
+from engine.domain.intake.notice import parse
+from engine.domain.workdays import WorkCalendar
 
 REG = Registry.from_data(
     {

@@ -1,4 +1,4 @@
-"""The drafting duty's workflow (engine.model), its consultation rounds, milestones and permissions, by example."""
+"""The drafting duty's workflow (engine.domain.workflow.model): consultation, milestones, permissions."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.consultation import OpinionInput
-from engine.drafting.history import Decision, Legality, ReplyKind
-from engine.duties import DutySpec
+from engine.domain.drafting.history import Decision, Legality, ReplyKind
+from engine.domain.intake.duties import DutySpec
+from engine.domain.intake.normative import Track
+from engine.domain.workdays import WorkCalendar
+from engine.domain.workflow.consultation import OpinionInput
+from engine.domain.workflow.milestones import Plan, Stage, back_schedule, milestones
+from engine.domain.workflow.model import IN_PLACE, TRANSITIONS, Duty, State
+from engine.domain.workflow.people import COORDINATOR_ACTIONS, LEAD_ACTIONS, User, UserRole, authorize
 from engine.errors import Forbidden, IllegalTransition
-from engine.milestones import Plan, Stage, back_schedule, milestones
-from engine.model import IN_PLACE, TRANSITIONS, Duty, State
-from engine.normative import Track
-from engine.people import COORDINATOR_ACTIONS, LEAD_ACTIONS, User, UserRole, authorize
-from engine.workdays import WorkCalendar
 
 D = dt.date
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -17,14 +17,14 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from engine.consultation import OpinionInput
-from engine.drafting.history import Decision, Legality
-from engine.duties import DutySpec
+from engine.domain.drafting.history import Decision, Legality
+from engine.domain.intake.duties import DutySpec
+from engine.domain.intake.normative import Track
+from engine.domain.workdays import WorkCalendar
+from engine.domain.workflow.consultation import OpinionInput
+from engine.domain.workflow.milestones import ORDER, Plan
+from engine.domain.workflow.model import IN_PLACE, TRANSITIONS, Duty, State
 from engine.errors import IllegalTransition
-from engine.milestones import ORDER, Plan
-from engine.model import IN_PLACE, TRANSITIONS, Duty, State
-from engine.normative import Track
-from engine.workdays import WorkCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()

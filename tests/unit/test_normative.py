@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from engine.normative import Document, Track, cited_articles, document_title, drafting_documents, split_shared
+from engine.domain.intake.normative import (
+    Document,
+    Track,
+    cited_articles,
+    document_title,
+    drafting_documents,
+    split_shared,
+)
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.decoding import decode
-from engine.departments import Registry
+from engine.domain.departments import Registry
+from engine.domain.intake.decoding import decode
+from engine.domain.intake.notice import Notice, parse
+from engine.domain.textform import parse_cn_date
 from engine.errors import EmptyNotice, NotANotice, NoticeParseError, UndecodableNotice
-from engine.notice import Notice, parse
-from engine.textform import parse_cn_date
 
 TAG_STYLE = """国务院办公厅关于印发促进外贸稳定增长重点任务分工的通知
 国办函〔2019〕7号

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.drafting.reading import _read_capped, _Refused, read_draft
-from engine.drafting.text import Article
+from engine.domain.drafting.reading import _read_capped, _Refused, read_draft
+from engine.domain.drafting.text import Article
 from engine.errors import UploadRejected
 from tests.support.docx_fixtures import (
     level,

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from prefect.client.schemas.objects import StateType
 
-from engine.orchestration import RunStatus, verdict
+from engine.adapters.prefect.dispatcher import RunStatus, verdict
 
 NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
 STALL = dt.timedelta(minutes=5)

@@ -7,20 +7,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.catalogue import load_reminder_policy
-from engine.errors import PolicyError
-from engine.milestones import Plan, Stage
-from engine.model import Duty, State
-from engine.reminders import (
+from engine.adapters.rules import load_reminder_policy
+from engine.domain.reminders.planner import (
     Kind,
     Reminder,
-    ReminderPolicy,
     days_late,
     digest_week,
     plan_duty,
     working_days_left,
 )
-from engine.workdays import WorkCalendar
+from engine.domain.reminders.policy import ReminderPolicy
+from engine.domain.workdays import WorkCalendar
+from engine.domain.workflow.milestones import Plan, Stage
+from engine.domain.workflow.model import Duty, State
+from engine.errors import PolicyError
 from tests.support.paths import RULES
 from tests.unit.test_model import spec
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import typer
 
-from engine.terminal import SHANGHAI, parse_date, parse_now
+from engine.entrypoints.cli.terminal import SHANGHAI, parse_date, parse_now
 
 
 def test_a_time_without_an_offset_means_asia_shanghai() -> None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.textform import cn_numeral, find_doc_number, format_doc_number, parse_cn_numeral
+from engine.domain.textform import cn_numeral, find_doc_number, format_doc_number, parse_cn_numeral
 
 
 @pytest.mark.parametrize(

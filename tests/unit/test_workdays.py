@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from engine.domain.workdays import Coverage, WorkCalendar, YearArrangement
 from engine.errors import CalendarError
-from engine.workdays import Coverage, WorkCalendar, YearArrangement
 
 D = dt.date
 CAL = WorkCalendar()

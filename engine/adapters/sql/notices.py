@@ -1,0 +1,71 @@
+"""Notices and departments in SQL: an ingested notice's record, and the registry's departments as rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from engine.adapters.sql import schema
+from engine.domain.departments import Department
+from engine.domain.intake.duties import Coordinator, NoticeInfo
+from engine.domain.intake.notice import Reference
+from engine.domain.ports import NoticeRecord
+
+
+class SqlNotices:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def get(self, notice_id: str) -> NoticeRecord | None:
+        row = self.c.execute(sa.select(schema.notices).where(schema.notices.c.id == notice_id)).first()
+        return _notice(row) if row is not None else None
+
+    def save(self, notice: NoticeRecord) -> None:
+        i = notice.info
+        values = {
+            "id": i.id,
+            "title": i.title,
+            "number": i.number,
+            "issuer": i.issuer,
+            "written_on": i.date,
+            "published_on": i.published,
+            "deadline": notice.deadline,
+            "coordinator": notice.coordinator.department,
+            "coordinator_office": notice.coordinator.office,
+            "reviewer": notice.coordinator.reviewer,
+            "catalogue": notice.catalogue,
+            "ingested_at": notice.ingested_at,
+        }
+        if self.get(i.id) is None:
+            self.c.execute(sa.insert(schema.notices).values(**values))
+        else:
+            self.c.execute(sa.update(schema.notices).where(schema.notices.c.id == i.id).values(**values))
+
+    def list(self) -> list[NoticeRecord]:
+        return [_notice(r) for r in self.c.execute(sa.select(schema.notices).order_by(schema.notices.c.id))]
+
+
+def _notice(row: Any) -> NoticeRecord:
+    refs = row.catalogue.get("notice", {}).get("references", []) if isinstance(row.catalogue, dict) else []
+    references = tuple(Reference(r["title"], r.get("number"), r.get("short")) for r in refs)
+    info = NoticeInfo(row.id, row.title, row.number, row.issuer, row.written_on, row.published_on, references)
+    coordinator = Coordinator(row.coordinator, row.coordinator_office, row.reviewer)
+    return NoticeRecord(info, coordinator, row.deadline, row.catalogue, row.ingested_at)
+
+
+class SqlDepartments:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def sync(self, departments: list[Department]) -> None:
+        stored = {r.key: r for r in self.c.execute(sa.select(schema.departments))}
+        for d in departments:
+            row = {"key": d.key, "name": d.name, "display": d.display, "kind": d.kind.value}
+            if d.key not in stored:
+                self.c.execute(sa.insert(schema.departments).values(**row))
+            elif (stored[d.key].name, stored[d.key].display) != (d.name, d.display):
+                self.c.execute(
+                    sa.update(schema.departments).where(schema.departments.c.key == d.key).values(**row)
+                )

@@ -1,0 +1,54 @@
+"""One transaction with every repository over it: the unit of work services use through the port.
+
+The unit of work opens one connection in one transaction (BEGIN IMMEDIATE on SQLite, so writers take turns)
+and rolls back unless committed; services never see it. A duty is saved with an optimistic lock: the update
+names the version it read, and a stale version raises ConcurrencyConflict with nothing written. Its audit
+events, reviews and extensions are append-only; its consultation rows are rewritten with it.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+
+from engine.adapters.sql.connection import BEGIN_OPTION
+from engine.adapters.sql.duties import SqlDuties
+from engine.adapters.sql.machine import SqlDispatchLog, SqlMachineLog
+from engine.adapters.sql.notices import SqlDepartments, SqlNotices
+from engine.adapters.sql.reminders import SqlReminderLog
+from engine.adapters.sql.users import SqlUsers
+
+
+class SqlUnitOfWork:
+    """One transaction with the repositories over it."""
+
+    def __init__(self, db_engine: Engine) -> None:
+        self.db_engine = db_engine
+
+    def __enter__(self) -> Self:
+        self.connection = self.db_engine.connect()
+        self.connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+        self.transaction = self.connection.begin()
+        self.duties = SqlDuties(self.connection)
+        self.users = SqlUsers(self.connection)
+        self.notices = SqlNotices(self.connection)
+        self.departments = SqlDepartments(self.connection)
+        self.machine = SqlMachineLog(self.connection)
+        self.dispatches = SqlDispatchLog(self.connection)
+        self.reminders = SqlReminderLog(self.connection)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.transaction.is_active:
+            self.transaction.rollback()
+        self.connection.close()
+
+    def commit(self) -> None:
+        self.transaction.commit()
+
+    def rollback(self) -> None:
+        self.transaction.rollback()

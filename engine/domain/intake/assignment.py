@@ -1,0 +1,211 @@
+"""Work out who answers for a clause: the lead, the co-departments, and whether each drafts its own.
+
+Four ways notices say it, in the order they win:
+- a subject at the start of the clause: 市工商局根据……制定……; 市国税局、深圳海关……分别……;
+- an inline role pair: 由省教育厅牵头，省财政厅配合，……;
+- a responsibility tag after the sentence: （国家发展改革委会同有关部门负责）, （商务部牵头，海关总署参与）,
+  or role lines: 牵头单位：……；配合单位：……;
+- the section heading: 一、市贸工局.
+会同 X inside the clause adds co-departments; 等 / 有关部门 leaves the list open. With plain 负责 and several
+departments, the first listed leads (the convention of 分工 notices); 分别, 按职责分工, 各自 and 本行业 make each
+listed department draft its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from engine.domain.departments import Registry, is_department, split_list
+from engine.domain.intake.notice import RESPONSIBILITY_TAG
+from engine.domain.textform import strip_pad
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Who answers for a clause, with names as written."""
+
+    leads: tuple[str, ...]
+    co: tuple[str, ...] = ()
+    co_open: bool = False
+    separately: bool = False
+
+    def merged_with(self, other: Assignment) -> Assignment:
+        """Add another source's co-departments (会同 in the clause) to this one's leads."""
+        co = tuple(dict.fromkeys(n for n in (*self.co, *other.co) if n not in self.leads))
+        return Assignment(self.leads, co, self.co_open or other.co_open, self.separately or other.separately)
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A responsibility tag or role line found in an item, with where it stood and any deadline it gave."""
+
+    start: int
+    end: int
+    assignment: Assignment
+    text: str
+
+
+_OPEN = re.compile(r"(?:等|有关|相关|其他)(?:部门|单位|机构)|^等$")
+_SEPARATELY = re.compile(r"分别|按职责分工|各自|按照职责|根据职责|本行业|本系统|本部门|本领域")
+_ROLE_LEAD = r"牵头单位|牵头部门|责任单位|责任部门|主办单位|负责单位"
+_ROLE_CO = r"配合单位|配合部门|协办单位|参与单位|协作单位"
+_ROLE = re.compile(
+    rf"({_ROLE_LEAD}|{_ROLE_CO})[:：]([^。；;\n]*?)(?=(?:{_ROLE_LEAD}|{_ROLE_CO}|完成时限|时间要求|完成时间)[:：]|[。；;]|$)"
+)
+_TIME = re.compile(r"(?:完成时限|时间要求|完成时间)[:：]([^。；;]*)")
+_VERB_AHEAD = (
+    r"应当|应|要|负责|牵头|会同|根据|按照|依据|结合|分别|抓紧|加快|积极|研究|制定|制订|修订|起草|提出|出台|从实际|"
+    r"联合|共同|组织|做好|抓好|在|于|对|将|把|，"
+)
+_SUBJECT = re.compile(rf"^由?([^，。；]{{2,60}}?)(?:等(?:部门|单位))?(?={_VERB_AHEAD})")
+_HUITONG = re.compile(
+    r"会同([^，。；]{1,60}?)(?=[，,]|研究|制定|制订|修订|起草|提出|出台|开展|做好|组织|共同|联合|建立|负责|对|在|$)"
+)
+# ……的具体实施办法由市国土资源局会同市规划局研究制定
+_PASSIVE = re.compile(
+    r"由([^，。；]{2,40}?)(?:会同[^，。；]{1,60}?)?(?:负责|牵头)?(?:研究)?(?:制定|制订|起草|出台|提出|修订)"
+)
+_INLINE_ROLE = re.compile(r"^由?([^，。；]{2,60}?)(牵头|负责|主办|配合|参与|协办|协助)$")
+
+
+def split_names(text: str, registry: Registry | None) -> list[str]:
+    """Split a list of departments as written, dropping 等, 有关部门 and bracketed notes such as （牵头）."""
+    names = []
+    for token in split_list(re.sub(r"（[^）]*）", "", text), registry):
+        token = strip_pad(re.sub(r"等(?:部门|单位|机构)?$", "", token))
+        if (
+            token
+            and not _OPEN.fullmatch(token)
+            and not re.fullmatch(r"(?:有关|相关|其他)(?:部门|单位)", token)
+        ):
+            names.append(token)
+    return names
+
+
+def _all_departments(names: list[str], registry: Registry | None) -> bool:
+    return bool(names) and all(is_department(n, registry) for n in names)
+
+
+def find_tags(text: str, registry: Registry | None) -> list[Tag]:
+    """Find the responsibility tags and role lines in an item's text, in order."""
+    tags = [_tag_from(m.start(), m.end(), m.group(1), registry) for m in RESPONSIBILITY_TAG.finditer(text)]
+    tags += [tag for m in _ROLE_SENTENCE.finditer(text) if (tag := _role_sentence(m, registry))]
+    roles = list(_ROLE.finditer(text))
+    if roles:
+        start, end = roles[0].start(), roles[-1].end()
+        time = _TIME.search(text, end)
+        end = time.end() if time and time.start() - end <= 2 else end
+        tags.append(_roles_tag(start, end, roles, text[start:end], registry))
+    return sorted((t for t in tags if t.assignment.leads), key=lambda t: t.start)
+
+
+# A sentence that only says who answers (and maybe by when) for the sentences before it:
+# ……。由省经济和信息化委牵头，省财政厅配合，上半年完成。
+_ROLE_SENTENCE = re.compile(r"(?:^|(?<=[。；]))(由[^。；]{2,120}?)(?=[。；]|$)")
+_DRAFTING_VERB = re.compile(r"制定|制订|修订|起草|出台|提出|研究")
+
+
+def _role_sentence(m: re.Match[str], registry: Registry | None) -> Tag | None:
+    parts = re.split(r"[，,]", m.group(1))
+    leads, co = _inline_roles(m.group(1), registry)
+    rest = parts[len([p for p in parts if _INLINE_ROLE.match(p)]) :]
+    if not leads or any(_DRAFTING_VERB.search(p) for p in rest):
+        return None
+    return Tag(m.start(), m.end(), Assignment(tuple(leads[:1]), tuple(leads[1:] + co)), m.group(1))
+
+
+def _tag_from(start: int, end: int, body: str, registry: Registry | None) -> Tag:
+    first = re.split(r"[，；,]", body)
+    leads: list[str] = []
+    co: list[str] = []
+    for part in first:
+        m = re.match(r"^(.*?)(会同|牵头|参与|配合|协助|负责|按职责分工负责|分别负责)(.*)$", part)
+        if m is None:
+            continue
+        names = split_names(m.group(1), registry)
+        if not _all_departments(names, registry):
+            continue
+        if m.group(2) in ("参与", "配合", "协助"):
+            co += names
+        elif m.group(2) == "会同":
+            leads += names
+            co += [
+                n
+                for n in split_names(re.sub(r"负责.*$", "", m.group(3)), registry)
+                if is_department(n, registry)
+            ]
+        else:
+            leads += names
+    separately = _SEPARATELY.search(body) is not None
+    if not separately and len(leads) > 1:
+        leads, co = leads[:1], leads[1:] + co
+    return Tag(
+        start, end, Assignment(tuple(leads), tuple(co), _OPEN.search(body) is not None, separately), body
+    )
+
+
+def _roles_tag(start: int, end: int, roles: list[re.Match[str]], text: str, registry: Registry | None) -> Tag:
+    leads: list[str] = []
+    co: list[str] = []
+    for m in roles:
+        raw = [t for t in re.split(r"[、，,]", m.group(2)) if strip_pad(t)]
+        marked = [strip_pad(t.split("（")[0]) for t in raw if "牵头" in t]
+        names = [n for n in split_names(m.group(2), registry) if is_department(n, registry)]
+        if re.fullmatch(_ROLE_CO, m.group(1)):
+            co += names
+        elif marked:
+            leads += marked
+            co += [n for n in names if n not in marked]
+        else:
+            leads += names
+    separately = _SEPARATELY.search(text) is not None
+    if not separately and len(leads) > 1:
+        leads, co = leads[:1], leads[1:] + co
+    return Tag(
+        start, end, Assignment(tuple(leads), tuple(co), _OPEN.search(text) is not None, separately), text
+    )
+
+
+def clause_assignment(clause: str, registry: Registry | None) -> Assignment | None:
+    """Read who the clause itself names: a subject at its start, or an inline 由…牵头，…配合."""
+    leads, co = _inline_roles(clause, registry)
+    passive = _PASSIVE.search(clause)
+    if not leads and passive:
+        names = split_names(passive.group(1), registry)
+        leads = names if _all_departments(names, registry) else []
+    if not leads:
+        m = _SUBJECT.match(clause)
+        names = split_names(m.group(1), registry) if m else []
+        leads = names if _all_departments(names, registry) else []
+    huitong = cooperating(clause, registry)
+    if not leads:
+        return huitong if huitong.co or huitong.co_open else None
+    separately = len(leads) > 1 and _SEPARATELY.search(clause) is not None
+    if len(leads) > 1 and not separately:
+        leads, co = leads[:1], leads[1:] + co
+    own = Assignment(tuple(leads), tuple(co), False, separately)
+    return own.merged_with(huitong)
+
+
+def _inline_roles(clause: str, registry: Registry | None) -> tuple[list[str], list[str]]:
+    leads: list[str] = []
+    co: list[str] = []
+    for part in re.split(r"[，,]", clause)[:3]:
+        m = _INLINE_ROLE.match(part)
+        names = split_names(m.group(1), registry) if m else []
+        if not m or not _all_departments(names, registry):
+            break
+        (leads if m.group(2) in ("牵头", "负责", "主办") else co).extend(names)
+    return (leads, co) if leads else ([], [])
+
+
+def cooperating(clause: str, registry: Registry | None) -> Assignment:
+    """Read 会同 X in a clause: the co-departments (as written) and whether the list is left open."""
+    co: list[str] = []
+    is_open = False
+    for m in _HUITONG.finditer(clause):
+        listed = m.group(1)
+        is_open = is_open or _OPEN.search(listed) is not None or listed.endswith("等")
+        co += [n for n in split_names(listed, registry) if is_department(n, registry) or len(n) <= 6]
+    return Assignment((), tuple(dict.fromkeys(co)), is_open)

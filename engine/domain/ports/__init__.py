@@ -1,0 +1,48 @@
+"""The ports: the Protocols services use and adapters implement (fakes imitate them in tests/support/).
+
+repositories (the unit of work and its repositories), logs (machine steps, dispatches, reminders), documents
+(the document store), mail (transports), dispatch (the dispatcher), and bundle (`Ports`, what a service is
+given). Pure, like the rest of engine.domain; everything is exported here.
+"""
+
+from engine.domain.ports.bundle import Ports
+from engine.domain.ports.dispatch import Dispatcher
+from engine.domain.ports.documents import DocumentStore
+from engine.domain.ports.logs import (
+    Dispatch,
+    DispatchLog,
+    DutyFacts,
+    MachineLog,
+    ReminderLog,
+    StoredReminder,
+)
+from engine.domain.ports.mail import MailSession, MailTransport, Outgoing
+from engine.domain.ports.repositories import (
+    DepartmentRepository,
+    DutyRepository,
+    NoticeRecord,
+    NoticeRepository,
+    UnitOfWork,
+    UserRepository,
+)
+
+__all__ = [
+    "DepartmentRepository",
+    "Dispatch",
+    "DispatchLog",
+    "Dispatcher",
+    "DocumentStore",
+    "DutyFacts",
+    "DutyRepository",
+    "MachineLog",
+    "MailSession",
+    "MailTransport",
+    "NoticeRecord",
+    "NoticeRepository",
+    "Outgoing",
+    "Ports",
+    "ReminderLog",
+    "StoredReminder",
+    "UnitOfWork",
+    "UserRepository",
+]

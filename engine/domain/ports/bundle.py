@@ -1,0 +1,31 @@
+"""The ports a service is given, with the rules it applies: built once by bootstrap, passed as `ports=`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from engine.domain.departments import Registry
+from engine.domain.drafting.compose import Policy, Wording
+from engine.domain.drafting.content import Content
+from engine.domain.ports.documents import DocumentStore
+from engine.domain.ports.repositories import UnitOfWork
+from engine.domain.reminders.policy import ReminderPolicy
+from engine.domain.workdays import WorkCalendar
+from engine.domain.workflow.milestones import Plan
+
+
+@dataclass(frozen=True)
+class Ports:
+    """What the services need: a unit of work per transaction, the document store, the registry and the
+    calendar, the wording and the renderer of documents, and the drafting, milestone and reminder policies."""
+
+    uow: Callable[[], UnitOfWork]
+    documents: DocumentStore
+    registry: Registry
+    calendar: WorkCalendar
+    wording: Wording
+    render: Callable[[Content], bytes]
+    policy: Policy = field(default_factory=Policy)
+    plan: Plan = field(default_factory=Plan)
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)

@@ -1,0 +1,20 @@
+"""How a duty is advanced after a person's action: the machine work of its new stage, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+
+class Dispatcher(Protocol):
+    """In-process (engine.services.machine) or through a Prefect deployment (engine.adapters.prefect)."""
+
+    def advance(self, duty_id: str, now: dt.datetime) -> None:
+        """Have the machine work of the duty's current stage done, as of `now`, once; calling again is safe.
+        In-process it is done on return; through Prefect a run is asked for and not waited on."""
+        ...
+
+    def reconcile(self, now: dt.datetime) -> list[str]:
+        """Have done again the machine work that was lost (a crashed, failed or silent run), as of when each
+        stage began; return the ids of the duties dispatched again."""
+        ...

@@ -1,1 +1,0 @@
-"""Documents of the drafting procedure: content (compose, pure), layout (render, python-docx), versions."""
