@@ -1,38 +1,49 @@
 """Define the one tree of errors that Banfa raises.
 
-Every error Banfa raises on purpose is an `EngineError`. Each also subclasses the builtin that fits, so a
-caller that knows nothing of Banfa can still catch it sensibly. Messages are built from identifiers and are
-in Chinese, because officers read them; entrypoints map each class to an exit code or an HTTP status.
+Every error Banfa raises on purpose is an `EngineError`, under one middle class per way a caller must react
+(an entrypoint maps the middle classes with one table: the portal to HTTP statuses, the CLI keeps the exit
+codes its README lists for some leaves). Each leaf also subclasses the builtin that fits, so a caller that
+knows nothing of Banfa can still catch it sensibly. Messages are built from identifiers and are in Chinese,
+because officers read them. A test checks that this drawing and the classes agree.
 
     EngineError
-    ├── NoticeError
-    │   ├── UndecodableNotice (ValueError)          bytes that are not text in a known encoding
-    │   └── NoticeParseError (ValueError)            text that cannot be read as a notice
-    │       ├── EmptyNotice                          nothing but white space
-    │       └── NotANotice                           text, but no title or no numbered items
-    ├── RegistryError (ValueError)                   a department registry that is malformed
-    ├── UnknownDepartment (LookupError)              a name or key the registry does not know
-    ├── CalendarError (ValueError)                   a calendar override that is malformed
-    ├── CatalogueError (ValueError)                  a catalogue file that fails validation
-    ├── CatalogueExists (FileExistsError)            refusing to overwrite a reviewed catalogue
-    ├── DutyNotFound (LookupError)                   a duty id no catalogue knows
-    ├── TemplateError (ValueError)                   a Word template that lacks a style or part Banfa needs
-    ├── UploadRejected (ValueError)                  an uploaded draft that cannot be kept, with the reason
-    ├── DocumentNotFound (LookupError)               a document id the store does not hold
-    ├── DocumentStoreCorrupt (OSError)               a document manifest that cannot be read back
-    ├── IllegalTransition (ValueError)               an action the duty's state or conditions do not allow
-    ├── Forbidden (PermissionError)                  a role or department that may not act
-    ├── UnknownUser (LookupError)                    a user id no account has
-    ├── ConcurrencyConflict (RuntimeError)           a stale version: someone else changed the duty first
-    ├── InvalidInput (ValueError)                    a value a person typed that cannot be used
-    ├── DemoStalled (TimeoutError)                   a replay that waited too long for machine work
-    ├── PolicyError (ValueError)                     a reminder policy that is malformed
-    └── MailError (OSError)                          mail that could not be handed over
-        ├── MailUnavailable                          no session with the server: nothing sent
-        ├── MailRejected                             the server refused the message: not sent
-        └── MailUncertain                            the connection broke mid-message: maybe sent
+    ├── NotFound (LookupError)                       404: an id nothing holds
+    │   ├── DutyNotFound                             a duty id no catalogue or database holds
+    │   ├── DocumentNotFound                         a document id the store does not hold
+    │   ├── UnknownUser                              a user id no account has
+    │   └── UnknownDepartment                        a name or key the registry does not know
+    ├── Forbidden (PermissionError)                  403: who asks may not
+    │   └── NotPermitted                             a role or department that may not take the action
+    ├── Conflict                                     409: the state of things does not allow it now
+    │   ├── IllegalTransition (ValueError)           an action the duty's state or conditions do not allow
+    │   ├── ConcurrencyConflict (RuntimeError)       a stale version: someone else changed the duty first
+    │   └── CatalogueExists (FileExistsError)        refusing to overwrite a reviewed catalogue
+    ├── Invalid (ValueError)                         422: what was given cannot be used
+    │   ├── NoticeError                              a notice that cannot be read
+    │   │   ├── UndecodableNotice                    bytes that are not text in a known encoding
+    │   │   └── NoticeParseError                     text that cannot be read as a notice
+    │   │       ├── EmptyNotice                      nothing but white space
+    │   │       └── NotANotice                       text, but no title or no numbered items
+    │   ├── UploadRejected                           an uploaded draft that cannot be kept, with the reason
+    │   └── InvalidInput                             a value a person typed that cannot be used
+    ├── ConfigurationError (ValueError)              the data people edit, or the settings, are wrong
+    │   ├── RegistryError                            a department registry that is malformed
+    │   ├── CalendarError                            a calendar override that is malformed
+    │   ├── CatalogueError                           a catalogue file that fails validation
+    │   ├── TemplateError                            a template that lacks a style or part, or fails to render
+    │   └── PolicyError                              a reminder policy that is malformed
+    └── Unavailable (OSError)                        503: something Banfa relies on is down or damaged
+        ├── DatabaseUnavailable                      the database cannot be reached or stays locked
+        ├── DocumentStoreCorrupt                     a document manifest that cannot be read back
+        ├── PrefectUnavailable                       a local Prefect process did not start or answer
+        ├── DemoStalled (TimeoutError)               a replay that waited too long for machine work
+        └── MailError                                mail that could not be handed over
+            ├── MailUnavailable                      no session with the server: nothing sent
+            ├── MailRejected                         the server refused the message: not sent
+            └── MailUncertain                        the connection broke mid-message: maybe sent
 
-Foreign errors (tomllib, OSError, UnicodeDecodeError) are translated at the adapter with `raise … from exc`.
+Foreign errors (tomllib, OSError, UnicodeDecodeError, SQLAlchemy) are translated at the adapter with
+`raise … from exc`.
 """
 
 from __future__ import annotations
@@ -44,11 +55,35 @@ class EngineError(Exception):
     """Base of every error Banfa raises on purpose."""
 
 
-class NoticeError(EngineError):
+class NotFound(EngineError, LookupError):
+    """An id that nothing holds: a duty, a document, a user, a department."""
+
+
+class Forbidden(EngineError, PermissionError):
+    """Who asks may not: a role or department that the action, or the reading, is not open to."""
+
+
+class Conflict(EngineError):
+    """The action is sound but the state of things does not allow it now; reloading may tell why."""
+
+
+class Invalid(EngineError, ValueError):
+    """What was given cannot be used: a notice, an upload, a value a person typed. Nothing was changed."""
+
+
+class ConfigurationError(EngineError, ValueError):
+    """The data people edit (registry, calendar, catalogues, policy, templates) or the settings are wrong."""
+
+
+class Unavailable(EngineError, OSError):
+    """Something Banfa relies on is down or damaged: the database, a store, Prefect, the mail server."""
+
+
+class NoticeError(Invalid):
     """A notice could not be read."""
 
 
-class UndecodableNotice(NoticeError, ValueError):
+class UndecodableNotice(NoticeError):
     """The bytes are not text in UTF-8, UTF-16 or GB18030 (a superset of GBK and GB2312)."""
 
     def __init__(self, source: str, reason: str) -> None:
@@ -57,7 +92,7 @@ class UndecodableNotice(NoticeError, ValueError):
         super().__init__(f"无法识别文件编码：{source}（{reason}）")
 
 
-class NoticeParseError(NoticeError, ValueError):
+class NoticeParseError(NoticeError):
     """The text cannot be read as a notice."""
 
     def __init__(self, source: str, reason: str) -> None:
@@ -77,7 +112,7 @@ class NotANotice(NoticeParseError):
     """The text has no title of an official document, or no numbered items."""
 
 
-class RegistryError(EngineError, ValueError):
+class RegistryError(ConfigurationError):
     """The department registry is malformed: a missing field, a duplicate key or a name claimed twice."""
 
     def __init__(self, problem: str) -> None:
@@ -85,7 +120,7 @@ class RegistryError(EngineError, ValueError):
         super().__init__(f"部门名录有误：{problem}")
 
 
-class UnknownDepartment(EngineError, LookupError):
+class UnknownDepartment(NotFound):
     """A department name or key that the registry does not know."""
 
     def __init__(self, name: str) -> None:
@@ -93,7 +128,7 @@ class UnknownDepartment(EngineError, LookupError):
         super().__init__(f"部门名录中没有该部门：{name}")
 
 
-class CalendarError(EngineError, ValueError):
+class CalendarError(ConfigurationError):
     """A calendar override file (rules/calendar/<year>.toml) is malformed."""
 
     def __init__(self, source: str, problem: str) -> None:
@@ -102,7 +137,7 @@ class CalendarError(EngineError, ValueError):
         super().__init__(f"节假日安排文件有误：{source}（{problem}）")
 
 
-class CatalogueError(EngineError, ValueError):
+class CatalogueError(ConfigurationError):
     """A catalogue file fails validation; `problems` lists every failure, not just the first."""
 
     def __init__(self, source: str, problems: Sequence[str]) -> None:
@@ -112,7 +147,7 @@ class CatalogueError(EngineError, ValueError):
         super().__init__(f"任务清单有误：{source}：{listed}")
 
 
-class CatalogueExists(EngineError, FileExistsError):
+class CatalogueExists(Conflict, FileExistsError):
     """A catalogue for this notice already exists and may hold a person's corrections."""
 
     def __init__(self, path: str) -> None:
@@ -120,7 +155,7 @@ class CatalogueExists(EngineError, FileExistsError):
         super().__init__(f"任务清单已存在，未覆盖：{path}（如确需重写，请加 --force）")
 
 
-class DutyNotFound(EngineError, LookupError):
+class DutyNotFound(NotFound):
     """A duty id that no catalogue holds."""
 
     def __init__(self, duty_id: str) -> None:
@@ -128,7 +163,7 @@ class DutyNotFound(EngineError, LookupError):
         super().__init__(f"没有该任务：{duty_id}")
 
 
-class TemplateError(EngineError, ValueError):
+class TemplateError(ConfigurationError):
     """A Word template lacks a style or a part that rendering needs."""
 
     def __init__(self, template: str, problem: str) -> None:
@@ -137,7 +172,7 @@ class TemplateError(EngineError, ValueError):
         super().__init__(f"公文模板有误：{template}（{problem}）")
 
 
-class UploadRejected(EngineError, ValueError):
+class UploadRejected(Invalid):
     """An uploaded draft that cannot be kept; `reason` says why, in words an officer understands."""
 
     def __init__(self, filename: str, reason: str) -> None:
@@ -146,7 +181,7 @@ class UploadRejected(EngineError, ValueError):
         super().__init__(f"上传的文稿未被接受：{filename}（{reason}）")
 
 
-class DocumentNotFound(EngineError, LookupError):
+class DocumentNotFound(NotFound):
     """A document id the store does not hold."""
 
     def __init__(self, document_id: str) -> None:
@@ -154,7 +189,7 @@ class DocumentNotFound(EngineError, LookupError):
         super().__init__(f"没有该文档：{document_id}")
 
 
-class DocumentStoreCorrupt(EngineError, OSError):
+class DocumentStoreCorrupt(Unavailable):
     """The store's record of versions is damaged; nothing is written over it until a person repairs it."""
 
     def __init__(self, path: str, problem: str) -> None:
@@ -163,7 +198,7 @@ class DocumentStoreCorrupt(EngineError, OSError):
         super().__init__(f"文档版本清单已损坏：{path}（{problem}）")
 
 
-class IllegalTransition(EngineError, ValueError):
+class IllegalTransition(Conflict, ValueError):
     """An action the duty's state does not allow, or whose conditions are not met; nothing was changed."""
 
     def __init__(self, duty_id: str, state: str, action: str, why: str = "") -> None:
@@ -172,7 +207,7 @@ class IllegalTransition(EngineError, ValueError):
         super().__init__(f"任务 {duty_id} 当前状态为“{state}”，不能执行“{action}”{detail}")
 
 
-class Forbidden(EngineError, PermissionError):
+class NotPermitted(Forbidden):
     """A user whose role or department does not allow the action."""
 
     def __init__(self, user_id: str, action: str, why: str) -> None:
@@ -180,7 +215,7 @@ class Forbidden(EngineError, PermissionError):
         super().__init__(f"用户 {user_id} 无权执行“{action}”：{why}")
 
 
-class UnknownUser(EngineError, LookupError):
+class UnknownUser(NotFound):
     """A user id no account has."""
 
     def __init__(self, user_id: str) -> None:
@@ -188,7 +223,7 @@ class UnknownUser(EngineError, LookupError):
         super().__init__(f"没有该用户：{user_id}")
 
 
-class ConcurrencyConflict(EngineError, RuntimeError):
+class ConcurrencyConflict(Conflict, RuntimeError):
     """Another action changed the duty first; this one was not applied and may be retried."""
 
     def __init__(self, duty_id: str) -> None:
@@ -196,7 +231,7 @@ class ConcurrencyConflict(EngineError, RuntimeError):
         super().__init__(f"任务 {duty_id} 已被他人同时修改，本次操作未生效，请刷新后重试")
 
 
-class InvalidInput(EngineError, ValueError):
+class InvalidInput(Invalid):
     """A value a person typed that Banfa cannot use (a user name, a role, a date); nothing was changed."""
 
     def __init__(self, problem: str) -> None:
@@ -204,7 +239,23 @@ class InvalidInput(EngineError, ValueError):
         super().__init__(f"输入有误：{problem}")
 
 
-class DemoStalled(EngineError, TimeoutError):
+class DatabaseUnavailable(Unavailable):
+    """The database cannot be reached, or another writer held it locked past the busy timeout."""
+
+    def __init__(self, database: str, reason: str) -> None:
+        self.database = database
+        super().__init__(f"数据库暂时无法使用：{database}（{reason}）")
+
+
+class PrefectUnavailable(Unavailable):
+    """A local Prefect process (server, pool, deployment, zygote) did not start or answer; see its log."""
+
+    def __init__(self, what: str, detail: str) -> None:
+        self.what = what
+        super().__init__(f"Prefect 未能启动：{what}（{detail}）")
+
+
+class DemoStalled(Unavailable, TimeoutError):
     """The replay waited too long for a duty's machine work (is a worker running?)."""
 
     def __init__(self, duty_id: str, seconds: float) -> None:
@@ -214,7 +265,7 @@ class DemoStalled(EngineError, TimeoutError):
         )
 
 
-class PolicyError(EngineError, ValueError):
+class PolicyError(ConfigurationError):
     """The reminder policy (rules/reminders.toml) is malformed."""
 
     def __init__(self, source: str, problem: str) -> None:
@@ -223,7 +274,7 @@ class PolicyError(EngineError, ValueError):
         super().__init__(f"提醒规则有误：{source}（{problem}）")
 
 
-class MailError(EngineError, OSError):
+class MailError(Unavailable):
     """Mail could not be handed over; the subclass says whether the server may have taken it."""
 
 

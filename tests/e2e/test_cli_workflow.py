@@ -166,3 +166,11 @@ def test_the_demo_replays_2007_and_every_duty_reaches_its_end(tmp_path: Path) ->
             check=False,
         )
         assert check.returncode == 0, check.stdout
+
+
+def test_a_database_that_is_down_is_said_in_chinese_without_a_traceback(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://postgres:secret@127.0.0.1:1/banfa?connect_timeout=2"
+    result = banfa("--data-dir", tmp_path, "status", env={"BANFA_DATABASE_URL": url})
+    assert result.returncode == 1, result.stderr
+    assert "数据库暂时无法使用" in result.stderr
+    assert "Traceback" not in result.stderr and "secret" not in result.stderr

@@ -25,7 +25,9 @@ from engine.adapters.sql.documents import SqlDocumentStore
 from engine.adapters.sql.migrate import alembic_config, current_revision, migrate
 from engine.adapters.sql.migrations import HEAD
 from engine.adapters.sql.schema import AwareDateTime, departments, metadata, users
+from engine.adapters.sql.unit_of_work import SqlUnitOfWork
 from engine.domain.drafting.versions import DocumentKind, NewDocument
+from engine.errors import DatabaseUnavailable
 
 TABLES = {
     "notices", "departments", "users", "duties", "events", "consultation_requests", "opinions", "decisions",
@@ -214,3 +216,22 @@ def test_head_names_the_newest_migration_and_is_current_after_migrating(tmp_path
     migrate(db_engine)
     assert is_current(db_engine)
     db_engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:////nonexistent-folder-of-banfa/banfa.db",
+        "postgresql+psycopg://postgres:secret@127.0.0.1:1/banfa?connect_timeout=2",
+    ],
+    ids=["sqlite-without-its-folder", "postgresql-nobody-listens"],
+)
+def test_a_database_that_cannot_be_reached_is_unavailable_without_its_password(url: str) -> None:
+    db_engine = make_engine(url)
+    try:
+        with pytest.raises(DatabaseUnavailable) as caught, SqlUnitOfWork(db_engine):
+            pass
+    finally:
+        db_engine.dispose()
+    assert "secret" not in str(caught.value) and "数据库暂时无法使用" in str(caught.value)
+    assert isinstance(caught.value.__cause__, sa.exc.OperationalError)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from engine.adapters.sql.connection import BEGIN_OPTION
@@ -19,6 +20,7 @@ from engine.adapters.sql.machine import SqlDispatchLog, SqlMachineLog
 from engine.adapters.sql.notices import SqlDepartments, SqlNotices
 from engine.adapters.sql.reminders import SqlReminderLog
 from engine.adapters.sql.users import SqlUsers
+from engine.errors import DatabaseUnavailable
 
 
 class SqlUnitOfWork:
@@ -28,9 +30,19 @@ class SqlUnitOfWork:
         self.db_engine = db_engine
 
     def __enter__(self) -> Self:
-        self.connection = self.db_engine.connect()
-        self.connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
-        self.transaction = self.connection.begin()
+        """Begin the transaction (BEGIN IMMEDIATE on SQLite); raise DatabaseUnavailable when the database
+        cannot be reached or stays locked past the busy timeout."""
+        try:
+            connection = self.db_engine.connect()
+        except sa.exc.OperationalError as exc:
+            raise self._unavailable(exc) from exc
+        try:
+            connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+            self.transaction = connection.begin()
+        except sa.exc.OperationalError as exc:
+            connection.close()
+            raise self._unavailable(exc) from exc
+        self.connection = connection
         self.duties = SqlDuties(self.connection)
         self.users = SqlUsers(self.connection)
         self.notices = SqlNotices(self.connection)
@@ -46,6 +58,10 @@ class SqlUnitOfWork:
         if self.transaction.is_active:
             self.transaction.rollback()
         self.connection.close()
+
+    def _unavailable(self, exc: sa.exc.OperationalError) -> DatabaseUnavailable:
+        database = self.db_engine.url.render_as_string(hide_password=True)
+        return DatabaseUnavailable(database, str(exc.orig or exc).strip())
 
     def commit(self) -> None:
         self.transaction.commit()

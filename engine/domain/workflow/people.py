@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from engine.errors import Forbidden
+from engine.errors import NotPermitted
 
 
 class UserRole(StrEnum):
@@ -75,16 +75,16 @@ def authorize(user: User, action: str, *, lead: str | None = None, consultees: t
         return
     if action in LEAD_ACTIONS:
         if not user.has(UserRole.OFFICER):
-            raise Forbidden(user.id, action, "需要承办人角色")
+            raise NotPermitted(user.id, action, "需要承办人角色")
         if lead is not None and user.department != lead:
-            raise Forbidden(user.id, action, "只有牵头部门的承办人可以办理")
+            raise NotPermitted(user.id, action, "只有牵头部门的承办人可以办理")
         return
     if action == "reply":
         if not user.has(UserRole.CONSULTEE):
-            raise Forbidden(user.id, action, "需要征求意见单位联系人角色")
+            raise NotPermitted(user.id, action, "需要征求意见单位联系人角色")
         if user.department not in consultees:
-            raise Forbidden(user.id, action, "该部门不在本任务的征求意见范围内")
+            raise NotPermitted(user.id, action, "该部门不在本任务的征求意见范围内")
         return
     if action == "review" and user.has(UserRole.REVIEWER):
         return
-    raise Forbidden(user.id, action, "角色不允许")
+    raise NotPermitted(user.id, action, "角色不允许")

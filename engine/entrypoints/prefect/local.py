@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.config import Settings
+from engine.errors import PrefectUnavailable
 
 POOL = "banfa"
 # The deployment's flow, as prefect.yaml names it: the zygote imports its module by this string, as Prefect
@@ -44,10 +45,6 @@ IDLE_SERVICES = {
 }
 
 
-class PrefectStartError(RuntimeError):
-    """A Prefect process did not start, or a setup command failed; the message says which and why."""
-
-
 def prefect_command() -> list[str]:
     """The `prefect` CLI of this interpreter's environment."""
     script = Path(sys.executable).with_name("prefect")
@@ -63,16 +60,14 @@ def free_port(preferred: int = 4200, host: str = "127.0.0.1") -> int:
             except OSError:
                 continue
             return int(s.getsockname()[1])
-    raise PrefectStartError("no free TCP port on 127.0.0.1")
+    raise PrefectUnavailable("端口", f"{host} 上没有空闲的 TCP 端口")
 
 
 def project_file() -> Path:
     """prefect.yaml at the top of the checkout (the deployments are declared there)."""
     path = Path(__file__).resolve().parents[3] / "prefect.yaml"
     if not path.is_file():
-        raise PrefectStartError(
-            f"prefect.yaml is missing beside the package ({path}): deploy from a checkout"
-        )
+        raise PrefectUnavailable("部署", f"程序目录旁没有 prefect.yaml（{path}），请从源代码目录部署")
     return path
 
 
@@ -154,7 +149,7 @@ class LocalPrefect:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.server.poll() is not None:
-                raise PrefectStartError(f"the Prefect server exited with {self.server.returncode}; see {out}")
+                raise PrefectUnavailable("服务", f"进程退出，返回码 {self.server.returncode}，见 {out}")
             with (
                 contextlib.suppress(OSError, urllib.error.URLError),
                 urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as reply,
@@ -162,7 +157,7 @@ class LocalPrefect:
                 if reply.status == 200:
                     return
             time.sleep(0.25)
-        raise PrefectStartError(f"the Prefect server did not answer within {timeout:.0f} s; see {out}")
+        raise PrefectUnavailable("服务", f"{timeout:.0f} 秒内没有应答，见 {out}")
 
     def run(self, *args: str) -> None:
         """Run one `prefect` command against the server; raise with its output when it fails."""
@@ -175,7 +170,7 @@ class LocalPrefect:
             check=False,
         )
         if done.returncode != 0:
-            raise PrefectStartError(f"prefect {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+            raise PrefectUnavailable(f"prefect {' '.join(args)}", f"{done.stdout}\n{done.stderr}".strip())
 
     def deploy(self) -> None:
         """Create the process pool and apply prefect.yaml; both may run again and change nothing else."""
@@ -221,7 +216,7 @@ class LocalPrefect:
         deadline = time.monotonic() + timeout
         while not path.exists():
             if zygote.poll() is not None or time.monotonic() > deadline:
-                raise PrefectStartError(f"the zygote did not start; see {out}")
+                raise PrefectUnavailable("预热进程", f"未能启动，见 {out}")
             time.sleep(0.05)
         self.zygote = path
         return path
