@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,11 +36,32 @@ def seed_expected() -> dict[str, object]:
     return tomllib.loads((ROOT / "tests" / "data" / "seed-expected.toml").read_text("utf-8"))
 
 
+REQUIRE_SHARED = "BANFA_REQUIRE_SHARED"  # CI sets it: there, a check that needs ../shared must run
+NO_SHARED = "../shared is not present"
+
+
 @pytest.fixture
 def shared() -> Path:
+    """The shared folder beside the checkout; without it the test is skipped, or fails where it is required."""
     if not SHARED.is_dir():
-        pytest.skip("../shared is not present")
+        if os.environ.get(REQUIRE_SHARED):
+            pytest.fail(f"{NO_SHARED} ({SHARED}), and {REQUIRE_SHARED} says the checks that need it must run")
+        pytest.skip(NO_SHARED)
     return SHARED
+
+
+def pytest_report_header() -> list[str]:
+    shared = f"../shared: {SHARED}" if SHARED.is_dir() else "../shared: absent; the checks that need it skip"
+    return [databases.describe(), shared]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly when the PostgreSQL or ../shared checks did not run, beside the count of skips."""
+    reasons = [str(r.longrepr) for r in terminalreporter.stats.get("skipped", [])]
+    for what, marker in (("PostgreSQL", databases.NO_SERVER), ("../shared", NO_SHARED)):
+        count = sum(marker in reason for reason in reasons)
+        if count:
+            terminalreporter.write_line(f"NOTE: {count} tests of {what} were skipped: {marker}.", yellow=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -51,5 +73,5 @@ def _scratch_postgresql_database() -> Iterator[None]:
 
 @pytest.fixture(params=databases.KINDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Name an empty database: a SQLite file, or a fresh PostgreSQL schema when BANFA_TEST_DATABASE_URL is set."""
+    """Name an empty database: a SQLite file, or a fresh PostgreSQL schema (tests.support.databases)."""
     return databases.empty_database_url(request.param, tmp_path)

@@ -36,7 +36,7 @@ DUTIES = 6
 def prefect_database() -> Iterator[str]:
     server = databases.configured_url()
     if server is None:
-        pytest.skip(f"{databases.ENV} is not set")
+        pytest.skip(databases.NO_SERVER)
     url = sa.make_url(server).set(drivername="postgresql+psycopg")
     name = f"banfa_prefect_{secrets.token_hex(4)}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")

@@ -1,6 +1,8 @@
-"""Give tests databases: a SQLite file always, PostgreSQL when BANFA_TEST_DATABASE_URL names a server.
+"""Give tests databases: a SQLite file always, PostgreSQL when there is a server to use.
 
-On PostgreSQL the session makes a database of its own on that server (`banfa_t_<random>`), on first use, and
+The server is the one BANFA_TEST_DATABASE_URL names (CI sets it), else one that answers at the default
+address (127.0.0.1:5432, user postgres), as on a development machine; without either, the PostgreSQL tests
+are skipped and the run says so in its header and summary. On PostgreSQL the session makes a database of its own on that server (`banfa_t_<random>`), on first use, and
 `drop_scratch_database` drops it at the end. In it each test gets a fresh schema (`empty_database_url`), or
 the session's one migrated engine with every table emptied (`emptied_postgresql_engine`), so no test sees
 another's rows. A configured server that cannot be reached fails the test: it is never skipped.
@@ -8,26 +10,50 @@ another's rows. A configured server that cannot be reached fails the test: it is
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from pathlib import Path
 
 import pytest
 from sqlalchemy import URL, Engine, create_engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from engine.adapters.sql.connection import make_engine
 from engine.adapters.sql.migrate import migrate
 from engine.adapters.sql.schema import metadata
 
 ENV = "BANFA_TEST_DATABASE_URL"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+NO_SERVER = f"{ENV} is not set and no PostgreSQL server answers at 127.0.0.1:5432"
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 KINDS = (SQLITE, POSTGRESQL)
 
 
+@functools.cache
 def configured_url() -> str | None:
-    """Return the PostgreSQL URL the tests were given, or None."""
-    return os.environ.get(ENV) or None
+    """Return the PostgreSQL URL the tests were given, else the default one when a server answers there."""
+    given = os.environ.get(ENV)
+    if given:
+        return given
+    probe = _autocommit(make_url(DEFAULT_URL))
+    try:
+        with probe.connect():
+            return DEFAULT_URL
+    except OperationalError:
+        return None
+    finally:
+        probe.dispose()
+
+
+def describe() -> str:
+    """One line for the test run's header: which PostgreSQL the tests use, or why they skip it."""
+    url = configured_url()
+    if url is None:
+        return f"PostgreSQL: none; the postgresql tests are skipped ({NO_SERVER})"
+    where = ENV if os.environ.get(ENV) else "the default address"
+    return f"PostgreSQL: {make_url(url).render_as_string(hide_password=True)} (from {where})"
 
 
 class ScratchDatabase:
@@ -84,7 +110,7 @@ def scratch_database() -> ScratchDatabase:
     global _scratch
     url = configured_url()
     if url is None:
-        pytest.skip(f"{ENV} is not set")
+        pytest.skip(NO_SERVER)
     if _scratch is None:
         _scratch = ScratchDatabase(url)
     return _scratch
@@ -93,8 +119,8 @@ def scratch_database() -> ScratchDatabase:
 def drop_scratch_database() -> None:
     """Drop the session's scratch database, if one was made."""
     global _scratch
-    if _scratch is not None:
-        _scratch, scratch = None, _scratch
+    scratch, _scratch = _scratch, None
+    if scratch is not None:
         scratch.drop()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,7 +12,7 @@ from engine.domain.drafting.versions import (
     NewDocument,
     checksum,
 )
-from engine.domain.ports import Outgoing
+from engine.domain.ports import Dispatcher, DocumentStore, MailSession, MailTransport, Outgoing
 from engine.errors import DocumentNotFound, MailUnavailable
 
 
@@ -77,3 +78,27 @@ class MemoryMailbox:
 
     def send(self, mail: Outgoing) -> None:
         self.sent.append(mail)
+
+
+class RecordingDispatcher:
+    """The fake of the Dispatcher port: remembers what it was asked to advance, and does no machine work."""
+
+    def __init__(self) -> None:
+        self.advanced: list[tuple[str, dt.datetime]] = []
+
+    def advance(self, duty_id: str, now: dt.datetime) -> None:
+        self.advanced.append((duty_id, now))
+
+    def reconcile(self, now: dt.datetime) -> list[str]:
+        return []
+
+
+def _conforms(store: InMemoryDocumentStore, mailbox: MemoryMailbox, dispatcher: RecordingDispatcher) -> None:
+    """mypy checks here that each fake is what its port says (engine.domain.ports)."""
+    checked: tuple[DocumentStore, MailTransport, MailSession, Dispatcher] = (
+        store,
+        mailbox,
+        mailbox,
+        dispatcher,
+    )
+    del checked

@@ -16,9 +16,10 @@ from engine.domain.intake.normative import Track
 from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.milestones import Plan, Stage, back_schedule, milestones
-from engine.domain.workflow.model import IN_PLACE, TRANSITIONS, Duty, State
+from engine.domain.workflow.model import Duty, State
 from engine.domain.workflow.people import COORDINATOR_ACTIONS, LEAD_ACTIONS, User, UserRole, authorize
 from engine.errors import Forbidden, IllegalTransition
+from tests.support import procedure
 
 D = dt.date
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -202,15 +203,12 @@ def _perform(duty: Duty, action: str, now: dt.datetime) -> None:
         raise AssertionError(action)
 
 
-ACTIONS = sorted({a for _, a in TRANSITIONS} | set(IN_PLACE) | {"withdraw"})
+# The oracle is the procedure written out in tests/support/procedure.py, never the model's own table.
+ACTIONS = procedure.ACTIONS
 
 
 def allowed(state: State, action: str) -> bool:
-    return (
-        (state, action) in TRANSITIONS
-        or state in IN_PLACE.get(action, frozenset())
-        or (action == "withdraw" and not state.terminal)
-    )
+    return procedure.next_state(state.value, action) is not None
 
 
 ILLEGAL = [pytest.param(s, a, id=f"{s.name}-{a}") for s in State for a in ACTIONS if not allowed(s, a)]
@@ -262,7 +260,7 @@ def test_an_action_the_table_allows_moves_the_duty_where_the_table_says_and_reco
         _decide_all(duty, LATER)
     count = len(duty.events)
     _perform(duty, action, LATER)
-    expected = TRANSITIONS.get((state, action), State.WITHDRAWN if action == "withdraw" else state)
+    expected = State(procedure.next_state(state.value, action))
     assert duty.state is expected
     assert len(duty.events) == count + 1
     assert trail(duty)[-1] == (action, state, expected)
@@ -270,6 +268,19 @@ def test_an_action_the_table_allows_moves_the_duty_where_the_table_says_and_reco
 
 def test_the_terminal_states_are_filed_forwarded_and_withdrawn() -> None:
     assert {s for s in State if s.terminal} == {State.FILED, State.FORWARDED, State.WITHDRAWN}
+    assert {s.value for s in State if s.terminal} == procedure.FINAL
+
+
+def test_the_model_has_the_states_of_the_procedure_and_no_other() -> None:
+    assert [s.value for s in State] == list(procedure.STATES)
+
+
+@pytest.mark.parametrize("action", ["submit", "review_lawful", "approve", "publish", "file"])
+def test_a_draft_cannot_skip_the_consultation(action: str) -> None:
+    duty = in_state(State.DRAFTING)
+    if action == "submit":
+        _decide_all(duty, LATER)
+    refused(duty, lambda: _perform(duty, action, LATER))
 
 
 # --- the happy paths ----------------------------------------------------------------------------------------
@@ -297,7 +308,7 @@ def test_a_normative_document_goes_all_the_way_to_filed() -> None:
     assert duty.state is State.FILED and duty.state.terminal
     assert duty.publication is not None
     assert duty.publication.filed_on == D(2007, 11, 20)
-    assert [(a, t) for a, _, t in trail(duty) if a not in IN_PLACE] == [
+    assert [(a, t) for a, _, t in trail(duty) if a not in procedure.IN_PLACE] == [
         ("start", State.DRAFTING),
         ("open_consultation", State.CONSULTING),
         ("close_consultation", State.REVISING),
