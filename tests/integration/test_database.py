@@ -235,3 +235,46 @@ def test_a_database_that_cannot_be_reached_is_unavailable_without_its_password(u
         db_engine.dispose()
     assert "secret" not in str(caught.value) and "数据库暂时无法使用" in str(caught.value)
     assert isinstance(caught.value.__cause__, sa.exc.OperationalError)
+
+
+def test_migration_0004_keeps_the_catalogue_deadline_an_extension_had_moved(db_engine: sa.Engine) -> None:
+    """A duty stored before 0004 reads back with the catalogue deadline it had then: the first extension's
+    old deadline when it was extended, else its deadline."""
+    with begin_immediate(db_engine) as conn:
+        command.upgrade(alembic_config(conn), "0003")
+        conn.execute(departments.insert().values(**CAIZHENG))
+        conn.execute(
+            sa.text(
+                "INSERT INTO notices (id, title, catalogue, ingested_at) VALUES ('n1', '通知', '{}', :at)"
+            ),
+            {"at": AwareDateTime().process_bind_param(AT, conn.dialect)},
+        )
+        for duty, deadline in (("n1-extended", "2008-03-31"), ("n1-kept", "2007-12-31")):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO duties (id, notice_id, location, ref, title, track, lead, co_departments, "
+                    "consultees, officer, text, basis, deadline, state, version, created_at, updated_at) VALUES "
+                    "(:id, 'n1', '一', '一', '办法', '规范性文件', 'caizheng', '[]', '[]', '', '', '[]', :deadline, "
+                    "'起草中', 1, :at, :at)"
+                ),
+                {
+                    "id": duty,
+                    "deadline": dt.date.fromisoformat(deadline),
+                    "at": AwareDateTime().process_bind_param(AT, conn.dialect),
+                },
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO extensions (duty_id, seq, old_deadline, new_deadline, approver, reason, granted_at) "
+                "VALUES ('n1-extended', 1, :old, :new, 'office', '延期', :at)"
+            ),
+            {
+                "old": dt.date(2007, 12, 31),
+                "new": dt.date(2008, 3, 31),
+                "at": AwareDateTime().process_bind_param(AT, conn.dialect),
+            },
+        )
+    migrate(db_engine)
+    with db_engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT id, catalogue_deadline FROM duties")).all())
+    assert {k: str(v) for k, v in rows.items()} == {"n1-extended": "2007-12-31", "n1-kept": "2007-12-31"}

@@ -2,7 +2,9 @@
 
 It keeps what the SQL adapters keep and answers as they answer; tests/integration/test_repositories.py runs
 the same contract over this fake, SQLite and PostgreSQL. A unit of work works on a copy of the database and
-publishes it on `commit`, so whatever is not committed is gone when the `with` block ends, as in SQL.
+publishes on `commit` the rows it changed, so whatever is not committed is gone when the `with` block ends, and
+what another unit of work committed meanwhile stays, as in SQL. A duty saved here that another unit of work
+changed since this one began is refused with ConcurrencyConflict, as PostgreSQL's versioned update refuses it.
 """
 
 from __future__ import annotations
@@ -79,7 +81,11 @@ class MemoryDatabase:
 
 
 class InMemoryUnitOfWork:
-    """One transaction over a copy of the database: `commit` publishes the copy, anything else drops it."""
+    """One transaction over a copy of the database: `commit` publishes the rows the copy changed, anything
+    else drops it."""
+
+    state: MemoryDatabase  # what this transaction sees and changes
+    base: MemoryDatabase  # the database as this transaction found it
 
     def __init__(self, database: MemoryDatabase) -> None:
         self.database = database
@@ -94,16 +100,27 @@ class InMemoryUnitOfWork:
         del self.state
 
     def commit(self) -> None:
-        published = copy.deepcopy(self.state)
+        """Publish the changed rows over what others committed meanwhile; a duty another unit of work changed
+        since this one began is a conflict (only a duty subclass that skips the check at save gets here)."""
+        for duty_id in self._changed("duties"):
+            if self._changed_elsewhere(duty_id):
+                raise ConcurrencyConflict(duty_id)
         for f in dataclasses.fields(MemoryDatabase):
-            setattr(self.database, f.name, getattr(published, f.name))
+            mine, published = getattr(self.state, f.name), getattr(self.database, f.name)
+            for key in self._changed(f.name):
+                if key in mine:
+                    published[key] = copy.deepcopy(mine[key])
+                else:
+                    published.pop(key, None)
+        self.base = copy.deepcopy(self.state)
 
     def rollback(self) -> None:
         self._begin()
 
     def _begin(self) -> None:
-        self.state = copy.deepcopy(self.database)
-        self.duties = MemoryDuties(self.state)
+        self.base = copy.deepcopy(self.database)
+        self.state = copy.deepcopy(self.base)
+        self.duties = MemoryDuties(self.state, self._changed_elsewhere)
         self.users = MemoryUsers(self.state)
         self.notices = MemoryNotices(self.state)
         self.departments = MemoryDepartments(self.state)
@@ -111,15 +128,26 @@ class InMemoryUnitOfWork:
         self.dispatches = MemoryDispatchLog(self.state)
         self.reminders = MemoryReminderLog(self.state)
 
+    def _changed(self, table: str) -> list[Any]:
+        """The keys of the rows of a table this transaction added, changed or removed."""
+        mine, base = getattr(self.state, table), getattr(self.base, table)
+        return [k for k in {**base, **mine} if k not in mine or k not in base or mine[k] != base[k]]
+
+    def _changed_elsewhere(self, duty_id: str) -> bool:
+        """Whether another unit of work committed a change to the duty since this one began."""
+        found, now = self.base.duties.get(duty_id), self.database.duties.get(duty_id)
+        return found is not None and (now is None or now.version != found.version)
+
 
 class MemoryDuties:
-    def __init__(self, state: MemoryDatabase) -> None:
+    def __init__(self, state: MemoryDatabase, changed_elsewhere: Callable[[str], bool] | None = None) -> None:
         self.state = state
+        self.changed_elsewhere = changed_elsewhere or (lambda duty_id: False)
 
     def get(self, duty_id: str) -> Duty:
         if duty_id not in self.state.duties:
             raise DutyNotFound(duty_id)
-        return copy.deepcopy(self.state.duties[duty_id])
+        return _as_read(self.state.duties[duty_id])
 
     def add(self, duty: Duty) -> None:
         if duty.id in self.state.duties or duty.notice_id not in self.state.notices or not duty.events:
@@ -129,14 +157,21 @@ class MemoryDuties:
 
     def list(self, notice_id: str | None = None) -> list[Duty]:
         duties = sorted(self.state.duties.values(), key=lambda d: (d.notice_id, d.id))
-        return [copy.deepcopy(d) for d in duties if notice_id is None or d.notice_id == notice_id]
+        return [_as_read(d) for d in duties if notice_id is None or d.notice_id == notice_id]
 
     def save(self, duty: Duty) -> None:
         stored = self.state.duties.get(duty.id)
-        if stored is None or stored.version != duty.version:
+        if stored is None or stored.version != duty.version or self.changed_elsewhere(duty.id):
             raise ConcurrencyConflict(duty.id)
         duty.version += 1
         self.state.duties[duty.id] = copy.deepcopy(duty)
+
+
+def _as_read(duty: Duty) -> Duty:
+    """A copy of the stored duty, its opinions in the order SQL reads them: by round, consultee and number."""
+    found = copy.deepcopy(duty)
+    found.opinions.sort(key=lambda o: (o.round, o.consultee, o.seq))
+    return found
 
 
 class MemoryUsers:
@@ -149,6 +184,8 @@ class MemoryUsers:
         return self.state.users[user_id][0]
 
     def add(self, user: User, now: dt.datetime) -> None:
+        if user.department not in self.state.departments:  # a foreign key in SQL
+            raise ValueError(f"an account of a synced department: {user.id} of {user.department}")
         created = self.state.users[user.id][1] if user.id in self.state.users else now
         self.state.users[user.id] = (user, created)
 

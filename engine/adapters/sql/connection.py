@@ -90,5 +90,6 @@ def insert_new(conn: Connection, table: sa.Table, values: dict[str, Any]) -> boo
     where catching an IntegrityError would leave a PostgreSQL transaction aborted.
     """
     insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
-    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount == 1)
+    # RETURNING tells whether a row went in: psycopg reports no rowcount for an INSERT (-1).
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return conn.execute(statement).first() is not None

@@ -7,7 +7,6 @@ events, reviews and extensions are append-only; a duty's consultation rows are r
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -281,8 +280,6 @@ def _duty(row: Any, children: dict[str, dict[str, list[Any]]]) -> Duty:
         Extension(x.old_deadline, x.new_deadline, x.approver, x.reason, x.granted_at)
         for x in of["extensions"]
     ]
-    if duty.extensions:  # the catalogue's deadline is the one before the first extension
-        duty.spec = replace(duty.spec, deadline=duty.extensions[0].old_deadline)
     if row.publication_number:
         duty.publication = Publication(
             row.publication_number, row.published_on, row.effective_on, row.filed_on
@@ -314,6 +311,7 @@ def _duty_values(duty: Duty) -> dict[str, Any]:
         "basis": list(s.basis),
         "deadline": duty.deadline,
         "last_working_day": duty.last_working_day,
+        "catalogue_deadline": s.deadline,
         "state": duty.state.value,
         "stage_version": duty.stage_version,
         "machine_done": duty.machine_done,
@@ -341,7 +339,7 @@ def _spec(row: Any) -> DutySpec:
         kind=row.kind,
         track=Track(row.track),
         basis=tuple(row.basis),
-        deadline=row.deadline,
+        deadline=row.catalogue_deadline,
         last_working_day=row.last_working_day,
         recurring=None,
         drafting=True,

@@ -60,12 +60,22 @@ class SqlDepartments:
         self.c = connection
 
     def sync(self, departments: list[Department]) -> None:
-        stored = {r.key: r for r in self.c.execute(sa.select(schema.departments))}
-        for d in departments:
-            row = {"key": d.key, "name": d.name, "display": d.display, "kind": d.kind.value}
-            if d.key not in stored:
-                self.c.execute(sa.insert(schema.departments).values(**row))
-            elif (stored[d.key].name, stored[d.key].display) != (d.name, d.display):
-                self.c.execute(
-                    sa.update(schema.departments).where(schema.departments.c.key == d.key).values(**row)
-                )
+        """Add the new departments and rename the changed ones; never delete (users and duties refer to keys).
+
+        Names are unique, and a registry may hand a name one department gave up to another: the changed rows
+        first take a placeholder name (`~key~`, which no Chinese name looks like), then their new ones.
+        """
+        t = schema.departments
+        stored = {r.key: r for r in self.c.execute(sa.select(t))}
+        changed = [d for d in departments if d.key in stored and _row(d) != dict(stored[d.key]._mapping)]
+        for d in changed:
+            self.c.execute(sa.update(t).where(t.c.key == d.key).values(name=f"~{d.key}~"))
+        for d in changed:
+            self.c.execute(sa.update(t).where(t.c.key == d.key).values(**_row(d)))
+        new = [_row(d) for d in departments if d.key not in stored]
+        if new:
+            self.c.execute(sa.insert(t), new)
+
+
+def _row(d: Department) -> dict[str, str]:
+    return {"key": d.key, "name": d.name, "display": d.display, "kind": d.kind.value}

@@ -121,8 +121,9 @@ duties = sa.Table(
     _text_default("officer"),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("basis", sa.JSON, nullable=False),
-    sa.Column("deadline", sa.Date),
+    sa.Column("deadline", sa.Date),  # in force: an extension moves it
     sa.Column("last_working_day", sa.Date),
+    sa.Column("catalogue_deadline", sa.Date),  # the reviewed catalogue's, which re-ingesting compares
     sa.Column("state", sa.String(20), nullable=False, index=True),
     sa.Column("stage_version", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("machine_done", sa.Integer, nullable=False, default=-1, server_default="-1"),

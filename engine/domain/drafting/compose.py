@@ -34,9 +34,12 @@ from engine.domain.intake.normative import Track
 
 
 class Wording(Protocol):
-    """The document wording: renders a named text template with a context to markup."""
+    """The wording of documents and mails: named text templates an office may edit (Jinja2, in the adapter)."""
 
-    def render(self, template: str, context: Mapping[str, Any]) -> str: ...
+    def render(self, template: str, context: Mapping[str, Any]) -> str:
+        """Return the template `template` rendered with `context` (for documents, markup of one directive a
+        line); raise TemplateError when the template is missing or fails to render."""
+        ...
 
 
 @dataclass(frozen=True)
