@@ -23,7 +23,6 @@ from engine.adapters.sql.unit_of_work import SqlUnitOfWork
 from engine.domain.departments import Department, Registry
 from engine.domain.drafting.history import Decision, Legality
 from engine.domain.intake.duties import Coordinator, DutySpec, NoticeInfo
-from engine.domain.intake.normative import Track
 from engine.domain.intake.notice import Reference
 from engine.domain.ports import Dispatch, DutyFacts, NoticeRecord, StoredReminder, UnitOfWork
 from engine.domain.reminders.planner import Kind, Reminder
@@ -33,6 +32,7 @@ from engine.domain.workflow.model import Duty, State
 from engine.domain.workflow.people import User, UserRole
 from engine.errors import ConcurrencyConflict, DutyNotFound, UnknownUser
 from tests.support import databases
+from tests.support.duties import sample_spec
 from tests.support.memory import MemoryDatabase
 
 D = dt.date
@@ -114,29 +114,7 @@ def notice(notice_id: str = NOTICE, title: str = "关于加快服务外包发展
 
 
 def spec(duty_id: str = DUTY, **changes: Any) -> DutySpec:
-    base = DutySpec(
-        id=duty_id,
-        ref="深府办〔2007〕129号 二（二） 市财政局",
-        location="二（二）",
-        lead_as_written="市财政局",
-        lead="caizheng",
-        co_departments_as_written=("市贸工局",),
-        co_departments=("maogong",),
-        co_open=False,
-        text="市财政局会同市贸工局制定服务外包人才培训资助办法",
-        document="服务外包人才培训资助办法",
-        title="深圳市服务外包人才培训资助办法",
-        kind="办法",
-        track=Track.NORMATIVE,
-        basis=("《若干规定》第二十条",),
-        deadline=D(2007, 12, 31),
-        last_working_day=D(2007, 12, 28),
-        recurring=None,
-        drafting=True,
-        consultees=("maogong", "renshi"),
-        officer="li.si@caizheng.example",
-    )
-    return replace(base, **changes)
+    return sample_spec(**{"id": duty_id, "last_working_day": D(2007, 12, 28), **changes})
 
 
 def new_duty(duty_id: str = DUTY, notice_id: str = NOTICE, **changes: Any) -> Duty:

@@ -20,6 +20,7 @@ from engine.domain.workflow.model import Duty, State
 from engine.domain.workflow.people import COORDINATOR_ACTIONS, LEAD_ACTIONS, User, UserRole, authorize
 from engine.errors import Forbidden, IllegalTransition
 from tests.support import procedure
+from tests.support.duties import sample_spec
 
 D = dt.date
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -35,28 +36,7 @@ def at(month: int, day: int, hour: int = 10, year: int = 2007) -> dt.datetime:
 
 
 def spec(track: Track = Track.NORMATIVE, **changes: object) -> DutySpec:
-    base = DutySpec(
-        id="sfb2007-129-02-02-1-caizheng",
-        ref="深府办〔2007〕129号 二（二） 市财政局",
-        location="二（二）",
-        lead_as_written="市财政局",
-        lead="caizheng",
-        co_departments_as_written=("市贸工局",),
-        co_departments=("maogong",),
-        co_open=False,
-        text="市财政局会同市贸工局制定服务外包人才培训资助办法",
-        document="服务外包人才培训资助办法",
-        title="深圳市服务外包人才培训资助办法",
-        kind="办法",
-        track=track,
-        basis=("《若干规定》第二十条",),
-        deadline=D(2007, 12, 31),
-        last_working_day=D(2007, 12, 29),
-        recurring=None,
-        drafting=True,
-        consultees=("maogong", "renshi"),
-        officer="li.si@caizheng.example",
-    )
+    base = sample_spec(track=track)
     if track is Track.LEGISLATIVE:
         base = replace(
             base,

@@ -26,6 +26,7 @@ from engine.domain.workflow.milestones import ORDER, Plan
 from engine.domain.workflow.model import Duty, State
 from engine.errors import IllegalTransition
 from tests.support import procedure
+from tests.support.duties import sample_spec
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()
@@ -51,27 +52,12 @@ GUIDED = {  # the ordinary next step from each state, to reach the late states m
 
 
 def make_spec(track: Track, consultees: tuple[str, ...], deadline: dt.date) -> DutySpec:
-    return DutySpec(
-        id="sfb2007-129-02-02-1-caizheng",
-        ref="深府办〔2007〕129号 二（二） 市财政局",
-        location="二（二）",
-        lead_as_written="市财政局",
-        lead="caizheng",
-        co_departments_as_written=("市贸工局",),
-        co_departments=("maogong",),
-        co_open=False,
-        text="市财政局会同市贸工局制定服务外包人才培训资助办法",
-        document="服务外包人才培训资助办法",
-        title="深圳市服务外包人才培训资助办法",
+    return sample_spec(
         kind={Track.LEGISLATIVE: "法规", Track.RULE: "规章"}.get(track, "办法"),
         track=track,
-        basis=("《若干规定》第二十条",),
         deadline=deadline,
         last_working_day=CAL.on_or_before(deadline),
-        recurring=None,
-        drafting=True,
         consultees=consultees,
-        officer="li.si@caizheng.example",
     )
 
 
