@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/banfa intake $(SEED)
 	$(BIN)/banfa catalogue check
 	$(BIN)/banfa catalogue show sfb2007-129
-	$(BIN)/banfa user add admin --name 系统管理员 --dept maogong --role admin
+	$(BIN)/banfa init --dept maogong
 	$(BIN)/banfa ingest --as admin sfb2007-129
 	$(BIN)/banfa up
 

@@ -66,7 +66,7 @@ from engine.domain.ports import MailSession, NoticeRecord, Outgoing  # noqa: E40
 from engine.domain.reminders.mail import Mail  # noqa: E402
 from engine.domain.reminders.planner import plan_duty  # noqa: E402
 from engine.domain.workflow.model import SHANGHAI, Duty  # noqa: E402
-from engine.services.notices import add_user  # noqa: E402
+from engine.services.accounts import add_user  # noqa: E402
 from engine.services.reminders.sending import Mailing, TickReport, plan_all, send_due, send_moment  # noqa: E402
 
 DUTIES = 10_000

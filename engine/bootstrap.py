@@ -19,7 +19,7 @@ from engine.adapters.wording import JinjaWording, wording
 from engine.config import Settings
 from engine.domain.departments import Registry
 from engine.domain.intake.duties import Catalogue
-from engine.domain.ports import Dispatcher, DocumentStore, MailTransport, Ports
+from engine.domain.ports import Dispatcher, DocumentStore, MailTransport, PasswordHasher, Ports
 from engine.domain.reminders.mail import Address
 from engine.domain.workdays import WorkCalendar
 from engine.services.machine import InProcessDispatcher
@@ -103,8 +103,16 @@ def open_workflow(settings: Settings, *, migrate_embedded: bool = True) -> Workf
         templates.wording,
         templates.renderer.render,
         reminders=load_reminder_policy(rules.directory),
+        read=lambda: SqlUnitOfWork(db_engine, read_only=True),
     )
     return Workflow(ports, dispatcher_for(settings, ports), db_engine)
+
+
+def password_hasher() -> PasswordHasher:
+    """argon2, loaded only by the verbs that hash or check a password."""
+    from engine.adapters.passwords import Argon2Passwords
+
+    return Argon2Passwords()
 
 
 def mailing_for(settings: Settings) -> Mailing:

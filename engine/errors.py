@@ -13,10 +13,14 @@ because officers read them. A test checks that this drawing and the classes agre
     │   ├── UnknownUser                              a user id no account has
     │   └── UnknownDepartment                        a name or key the registry does not know
     ├── Forbidden (PermissionError)                  403: who asks may not
-    │   └── NotPermitted                             a role or department that may not take the action
+    │   ├── NotPermitted                             a role or department that may not take the action
+    │   ├── NotReadable                              a duty, document or reply the user may not see
+    │   └── LoginRefused                             a wrong password, a disabled or locked account
     ├── Conflict                                     409: the state of things does not allow it now
     │   ├── IllegalTransition (ValueError)           an action the duty's state or conditions do not allow
+    │   ├── MachineWorkPending                       the stage's documents are still being made
     │   ├── ConcurrencyConflict (RuntimeError)       a stale version: someone else changed the duty first
+    │   ├── UserExists                               an account id that is taken
     │   └── CatalogueExists (FileExistsError)        refusing to overwrite a reviewed catalogue
     ├── Invalid (ValueError)                         422: what was given cannot be used
     │   ├── NoticeError                              a notice that cannot be read
@@ -213,6 +217,38 @@ class NotPermitted(Forbidden):
     def __init__(self, user_id: str, action: str, why: str) -> None:
         self.user_id, self.action = user_id, action
         super().__init__(f"用户 {user_id} 无权执行“{action}”：{why}")
+
+
+class NotReadable(Forbidden):
+    """A duty, document or reply the user's department and role do not let them see."""
+
+    def __init__(self, user_id: str, what: str) -> None:
+        self.user_id, self.what = user_id, what
+        super().__init__(f"用户 {user_id} 无权查看：{what}")
+
+
+class LoginRefused(Forbidden):
+    """A login that does not open a session; the message never says whether the account exists."""
+
+    def __init__(self, user_id: str, why: str) -> None:
+        self.user_id = user_id
+        super().__init__(f"登录失败：{why}")
+
+
+class MachineWorkPending(Conflict):
+    """The system is still making the documents of the duty's stage: ending the stage now would lose them."""
+
+    def __init__(self, duty_id: str, action: str) -> None:
+        self.duty_id, self.action = duty_id, action
+        super().__init__(f"任务 {duty_id}：系统正在生成本阶段文稿，请稍候（“{action}”未执行）")
+
+
+class UserExists(Conflict):
+    """An account with this id exists already; `banfa user update` changes it."""
+
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+        super().__init__(f"用户 {user_id} 已存在（修改请用 banfa user update）")
 
 
 class UnknownUser(NotFound):

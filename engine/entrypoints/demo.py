@@ -33,8 +33,9 @@ from engine.domain.workflow.model import Duty, State
 from engine.domain.workflow.people import UserRole
 from engine.errors import DemoStalled
 from engine.services import workflow as wf
+from engine.services.accounts import add_user
 from engine.services.machine import drafting_of
-from engine.services.notices import add_user, ingest_notice
+from engine.services.notices import ingest_notice
 from engine.services.reminders.sending import Mailing, send_due
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -19,7 +19,7 @@ from engine.domain.drafting.compose import (
 from engine.domain.drafting.content import Content
 from engine.domain.drafting.history import EMPTY, History
 from engine.domain.drafting.reading import read_draft
-from engine.domain.drafting.text import DraftText
+from engine.domain.drafting.text import DraftText, draft_title
 from engine.domain.drafting.versions import DocumentKind, DocumentVersion, NewDocument, Origin
 from engine.domain.intake.duties import Catalogue, DutySpec
 from engine.domain.ports import DocumentStore
@@ -113,21 +113,9 @@ def compare_drafts(
 ) -> tuple[bytes, tuple[str, ...]]:
     """Read two uploaded versions of a draft and render their 修改对照表; return it and any reading warnings."""
     before, after = read_draft(*old), read_draft(*new)
-    name = title or _draft_title(after) or _draft_title(before) or Path(new[1]).stem
+    name = title or draft_title(after) or draft_title(before) or Path(new[1]).stem
     content = compose_comparison(name, before, after, wording)
     return render(content), before.warnings + after.warnings
-
-
-def _draft_title(text: DraftText) -> str | None:
-    """The title of a draft: its first paragraph, unless that is a 版头 or a （征求意见稿） line."""
-    for paragraph in text.paragraphs[:4]:
-        if (
-            not paragraph.startswith(("（", "("))
-            and not paragraph.endswith("文件")
-            and "条" not in paragraph[:6]
-        ):
-            return paragraph
-    return None
 
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
@@ -142,18 +130,36 @@ def keep_draft(
     now: dt.datetime,
     store: DocumentStore,
     kind: DocumentKind = DocumentKind.DRAFT,
+    warnings: tuple[str, ...] = (),
+    text: DraftText | None = None,
 ) -> DocumentVersion:
     """Validate an officer's revised draft and keep it as the next version; a refused file changes nothing.
 
     Only a faithful .docx is kept (engine.domain.drafting.reading says why not); reading warnings, such as
-    tracked changes read as accepted, are recorded on the version.
+    tracked changes read as accepted, are recorded on the version, after the caller's own `warnings`. A caller
+    that has read the file already passes its `text`.
     """
-    text = read_draft(data, filename)
+    text = text or read_draft(data, filename)
     return store.put(
         NewDocument(
-            duty_id, kind, data, filename, author, now, origin=Origin.UPLOADED, warnings=text.warnings
+            duty_id,
+            kind,
+            data,
+            filename,
+            author,
+            now,
+            origin=Origin.UPLOADED,
+            warnings=warnings + text.warnings,
         )
     )
+
+
+def check_attachment(data: bytes, filename: str) -> None:
+    """Refuse an attachment that cannot be kept: empty, or over the size cap."""
+    if not data:
+        raise UploadRejected(filename, "文件为空，请重新上传")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise UploadRejected(filename, f"附件过大（上限 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB）")
 
 
 def keep_attachment(
@@ -168,10 +174,7 @@ def keep_attachment(
     media_type: str = "application/octet-stream",
 ) -> DocumentVersion:
     """Keep whatever an opinion carries (a scanned PDF with a seal, a spreadsheet) as it is, under a size cap."""
-    if not data:
-        raise UploadRejected(filename, "文件为空，请重新上传")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise UploadRejected(filename, f"附件过大（上限 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB）")
+    check_attachment(data, filename)
     kind = DocumentKind.ATTACHMENT
     return store.put(
         NewDocument(duty_id, kind, data, filename, author, now, variant, Origin.UPLOADED, media_type)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from engine.domain.intake.catalogue import catalogue_data
 from engine.domain.intake.duties import Catalogue
 from engine.domain.ports import NoticeRecord, Ports
+from engine.domain.workflow.access import label, may_ingest
 from engine.domain.workflow.model import Duty, State
-from engine.domain.workflow.people import USER_ID, User, UserRole, authorize
-from engine.errors import InvalidInput
+from engine.errors import NotPermitted
+from engine.services.accounts import acting_user
 from engine.services.reminders.planning import replan
-from engine.services.workflow import SYSTEM_USER
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,10 @@ def ingest_notice(catalogue: Catalogue, *, actor: str, now: dt.datetime, ports: 
     """
     report: dict[str, list[str]] = {k: [] for k in ("added", "reassigned", "amended", "withdrawn", "started")}
     with ports.uow() as uow:
-        user = SYSTEM_USER if actor == "system" else uow.users.get(actor)
-        authorize(user, "ingest")
+        user = acting_user(uow, actor, label("ingest"))
+        refused = may_ingest(user, catalogue.coordinator.department)
+        if refused:
+            raise NotPermitted(user.id, label("ingest"), refused)
         uow.departments.sync(list(ports.registry))
         data = json.loads(json.dumps(catalogue_data(catalogue), default=str, ensure_ascii=False))
         uow.notices.save(NoticeRecord(catalogue.notice, catalogue.coordinator, catalogue.deadline, data, now))
@@ -74,33 +76,3 @@ def ingest_notice(catalogue: Catalogue, *, actor: str, now: dt.datetime, ports: 
                 report["withdrawn"].append(duty.id)
         uow.commit()
     return IngestReport(catalogue.notice.id, *(tuple(report[k]) for k in report))
-
-
-def add_user(
-    user_id: str,
-    name: str,
-    department: str,
-    roles: tuple[str, ...],
-    *,
-    now: dt.datetime,
-    ports: Ports,
-    email: str = "",
-) -> User:
-    """Create an account; the department must be in the registry and every role known."""
-    if not USER_ID.match(user_id):
-        raise InvalidInput(f"用户名须为小写字母、数字或 . _ -：{user_id}")
-    dept = ports.registry.lookup(department)
-    try:
-        parsed = frozenset(UserRole(r) for r in roles)
-    except ValueError:
-        raise ValueError(
-            f"未知角色：{'、'.join(roles)}（可用 {'、'.join(r.value for r in UserRole)}）"
-        ) from None
-    if not parsed:
-        raise InvalidInput("至少需要一个角色")
-    user = User(user_id, name, dept.key, parsed, email)
-    with ports.uow() as uow:
-        uow.departments.sync(list(ports.registry))
-        uow.users.add(user, now)
-        uow.commit()
-    return user

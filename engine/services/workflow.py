@@ -13,21 +13,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.domain.drafting.history import Decision, Legality
-from engine.domain.ports import Dispatcher, Ports
+from engine.domain.drafting.reading import read_draft
+from engine.domain.drafting.text import draft_title, plain_title
+from engine.domain.drafting.versions import DocumentKind, checksum
+from engine.domain.ports import Dispatcher, Ports, UnitOfWork
+from engine.domain.workflow.access import Scope, authorize, label
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.model import Duty, State
-from engine.domain.workflow.people import SYSTEM, User, UserRole, authorize
-from engine.services.documents import keep_attachment, keep_draft
+from engine.domain.workflow.people import User
+from engine.errors import ConcurrencyConflict, InvalidInput, UploadRejected
+from engine.services.accounts import acting_user
+from engine.services.documents import check_attachment, keep_attachment, keep_draft
 from engine.services.reminders.planning import replan
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an action left behind: the duty's state and stage version."""
+    """What an action left behind: the duty's state, stage version and row version, and a note for the person
+    (an upload that changed nothing says so)."""
 
     duty_id: str
     state: State
     stage_version: int
+    version: int = 0
+    note: str = ""
 
 
 class _NoDispatch:
@@ -39,7 +48,6 @@ class _NoDispatch:
 
 
 NO_DISPATCH: Dispatcher = _NoDispatch()
-SYSTEM_USER = User(SYSTEM, "系统", "", frozenset({UserRole.ADMIN}))
 
 
 def act(
@@ -51,35 +59,78 @@ def act(
     now: dt.datetime,
     ports: Ports,
     dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
-    """Run one action in one transaction, then advance the duty outside it."""
+    """Run one person's action in one transaction, then advance the duty outside it."""
     with ports.uow() as uow:
-        user = SYSTEM_USER if actor == SYSTEM else uow.users.get(actor)
-        duty = uow.duties.get(duty_id)
-        authorize(user, action, lead=duty.spec.lead, consultees=duty.spec.consultees)
+        duty, user = checked(uow, duty_id, action, actor=actor, now=now, expected_version=expected_version)
         apply(duty, user)
         uow.duties.save(duty)
         replan(uow, duty, now, ports=ports)
         uow.commit()
-        outcome = Outcome(duty.id, duty.state, duty.stage_version)
+        outcome = Outcome(duty.id, duty.state, duty.stage_version, duty.version)
     dispatcher.advance(duty_id, now)
     return outcome
 
 
+def checked(
+    uow: UnitOfWork,
+    duty_id: str,
+    action: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> tuple[Duty, User]:
+    """Load the duty and the person acting, and refuse the action before it is applied when they may not
+    take it (NotPermitted), its stage's documents are still being made (MachineWorkPending), the form that
+    asks for it was read from an older version (ConcurrencyConflict), or it is dated before the duty's last
+    recorded event (InvalidInput). The aggregate then refuses what its state does not allow."""
+    user = acting_user(uow, actor, label(action))
+    duty = uow.duties.get(duty_id)
+    authorize(duty, user, action, scope_of(uow, duty))
+    if expected_version is not None and expected_version != duty.version:
+        raise ConcurrencyConflict(duty.id)
+    if duty.events and now < duty.events[-1].at:
+        last = duty.events[-1].at.astimezone(now.tzinfo)
+        raise InvalidInput(
+            f"操作时间 {now:%Y-%m-%d %H:%M} 早于任务 {duty.id} 的最后一条记录（{last:%Y-%m-%d %H:%M}）"
+        )
+    return duty, user
+
+
+def scope_of(uow: UnitOfWork, duty: Duty) -> Scope:
+    """Who coordinates and who reviews the duty, as its notice's catalogue records them."""
+    notice = uow.notices.get(duty.notice_id)
+    if notice is None:
+        return Scope()
+    return Scope(notice.coordinator.department, notice.coordinator.reviewer)
+
+
 def rehearse(
-    duty_id: str, action: str, apply: Callable[[Duty, User], None], *, actor: str, ports: Ports
-) -> User:
+    duty_id: str,
+    action: str,
+    apply: Callable[[Duty, User], None],
+    *,
+    actor: str,
+    now: dt.datetime,
+    ports: Ports,
+) -> tuple[Duty, User]:
     """Try an action on a copy of the duty, so that it is refused before any file it brings is stored."""
     with ports.uow() as uow:
-        user = SYSTEM_USER if actor == SYSTEM else uow.users.get(actor)
-        duty = uow.duties.get(duty_id)
-        authorize(user, action, lead=duty.spec.lead, consultees=duty.spec.consultees)
+        duty, user = checked(uow, duty_id, action, actor=actor, now=now)
         apply(copy.deepcopy(duty), user)
-    return user
+    return duty, user
 
 
 def start_duty(
-    duty_id: str, *, actor: str, now: dt.datetime, ports: Ports, dispatcher: Dispatcher
+    duty_id: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    ports: Ports,
+    dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
     return act(
         duty_id,
@@ -89,6 +140,7 @@ def start_duty(
         now=now,
         ports=ports,
         dispatcher=dispatcher,
+        expected_version=expected_version,
     )
 
 
@@ -101,11 +153,33 @@ def upload_draft(
     now: dt.datetime,
     ports: Ports,
     dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
-    """Keep a validated revision as the next version of the draft and record it on the duty."""
-    rehearse(duty_id, "upload", lambda d, u: d.upload(u.id, now, filename), actor=actor, ports=ports)
-    version = keep_draft(data, filename, duty_id=duty_id, author=actor, now=now, store=ports.documents)
-    return act(
+    """Keep a validated revision as the next version of the draft and record it on the duty.
+
+    Bytes that are the newest version already change nothing, and the outcome says so. A draft whose title is
+    another duty's of the same notice is refused; one whose title names no duty of the notice is kept, and the
+    version carries a warning.
+    """
+    duty, _ = rehearse(
+        duty_id, "upload", lambda d, u: d.upload(u.id, now, filename), actor=actor, now=now, ports=ports
+    )
+    newest = ports.documents.latest(duty_id, DocumentKind.DRAFT)
+    if newest is not None and newest.checksum == checksum(data):
+        return Outcome(duty.id, duty.state, duty.stage_version, duty.version, "与最新版本相同，未重复保存")
+    text = read_draft(data, filename)
+    warning = _title_warning(draft_title(text) or "", duty, filename, ports)
+    version = keep_draft(
+        data,
+        filename,
+        duty_id=duty_id,
+        author=actor,
+        now=now,
+        store=ports.documents,
+        warnings=warning,
+        text=text,
+    )
+    outcome = act(
         duty_id,
         "upload",
         lambda d, u: d.upload(u.id, now, version.id),
@@ -113,11 +187,35 @@ def upload_draft(
         now=now,
         ports=ports,
         dispatcher=dispatcher,
+        expected_version=expected_version,
     )
+    return dataclasses.replace(outcome, note="；".join(version.warnings))
+
+
+def _title_warning(title: str, duty: Duty, filename: str, ports: Ports) -> tuple[str, ...]:
+    """Refuse a draft that names another duty of the notice; warn when it names none."""
+    with ports.reading() as uow:
+        facts = uow.reminders.notice_facts(duty.notice_id)
+    title = plain_title(title)
+    own = {plain_title(duty.spec.title or ""), plain_title(duty.spec.document or "")} - {""}
+    if not title or title in own:
+        return ()
+    other = next((f for f in facts if f.id != duty.id and plain_title(f.title) == title), None)
+    if other is not None:
+        raise UploadRejected(
+            filename, f"文稿标题“{title}”是同一通知下另一项任务（{other.id}）的，请确认上传的任务"
+        )
+    return (f"文稿标题“{title}”与本任务名称不一致，请核对",)
 
 
 def open_consultation(
-    duty_id: str, *, actor: str, now: dt.datetime, ports: Ports, dispatcher: Dispatcher
+    duty_id: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    ports: Ports,
+    dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
     window = ports.policy.reply_workdays
     return act(
@@ -128,6 +226,7 @@ def open_consultation(
         now=now,
         ports=ports,
         dispatcher=dispatcher,
+        expected_version=expected_version,
     )
 
 
@@ -140,19 +239,29 @@ def record_opinion(
     ports: Ports,
     department: str | None = None,
     files: tuple[tuple[int, bytes, str], ...] = (),
+    expected_version: int | None = None,
 ) -> Outcome:
-    """Record a department's reply: 无意见 when `opinions` is empty. An admin may name the department.
+    """Record a department's reply: 无意见 when `opinions` is empty.
+
+    A consulted department's contact replies for their own department. A reply received on paper is recorded
+    for the consulted `department` by the lead department's officer or an administrator, with the scan
+    attached; the event says who recorded it for whom.
 
     `files` are attachments as (opinion index, bytes, file name): any type, such as a scanned letter with a
-    seal. They are stored only once the reply is known to be allowed, and each opinion lists its attachments.
+    seal. Each must belong to an opinion and be acceptable before any is stored, and they are stored only once
+    the reply is known to be allowed; each opinion lists its attachments.
     """
+    with ports.reading() as uow:
+        own = acting_user(uow, actor, label("reply")).department
+    consultee = department or own
+    action = "reply" if consultee == own else "reply_for"
 
     def apply(duty: Duty, user: User) -> None:
-        duty.reply(department or user.department, user.id, now, opinions)
+        duty.reply(consultee, user.id, now, opinions, on_paper=action == "reply_for")
 
+    _check_attachments(files, len(opinions))
     if files:
-        user = rehearse(duty_id, "reply", apply, actor=actor, ports=ports)
-        variant = department or user.department
+        rehearse(duty_id, action, apply, actor=actor, now=now, ports=ports)
         ids: dict[int, list[str]] = {}
         for index, data, filename in files:
             kept = keep_attachment(
@@ -162,7 +271,7 @@ def record_opinion(
                 author=actor,
                 now=now,
                 store=ports.documents,
-                variant=variant,
+                variant=consultee,
                 media_type=mimetypes.guess_type(filename)[0] or "application/octet-stream",
             )
             ids.setdefault(index, []).append(kept.id)
@@ -170,11 +279,34 @@ def record_opinion(
             dataclasses.replace(o, attachments=(*o.attachments, *ids.get(i, ())))
             for i, o in enumerate(opinions)
         )
-    return act(duty_id, "reply", apply, actor=actor, now=now, ports=ports, dispatcher=NO_DISPATCH)
+    return act(
+        duty_id,
+        action,
+        apply,
+        actor=actor,
+        now=now,
+        ports=ports,
+        dispatcher=NO_DISPATCH,
+        expected_version=expected_version,
+    )
+
+
+def _check_attachments(files: tuple[tuple[int, bytes, str], ...], opinions: int) -> None:
+    """Refuse, before anything is stored, an attachment that belongs to no opinion or cannot be kept."""
+    for index, data, filename in files:
+        if not 0 <= index < opinions:
+            raise InvalidInput(f"附件 {filename} 须附在一条意见之下（无意见的答复不带附件）")
+        check_attachment(data, filename)
 
 
 def close_consultation(
-    duty_id: str, *, actor: str, now: dt.datetime, ports: Ports, dispatcher: Dispatcher
+    duty_id: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    ports: Ports,
+    dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
     consent = ports.policy.silence_is_consent
     return act(
@@ -185,6 +317,7 @@ def close_consultation(
         now=now,
         ports=ports,
         dispatcher=dispatcher,
+        expected_version=expected_version,
     )
 
 
@@ -210,6 +343,7 @@ def decide_opinion(
     actor: str,
     now: dt.datetime,
     ports: Ports,
+    expected_version: int | None = None,
 ) -> Outcome:
     return act(
         duty_id,
@@ -219,11 +353,18 @@ def decide_opinion(
         now=now,
         ports=ports,
         dispatcher=NO_DISPATCH,
+        expected_version=expected_version,
     )
 
 
 def submit_for_review(
-    duty_id: str, *, actor: str, now: dt.datetime, ports: Ports, dispatcher: Dispatcher
+    duty_id: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    ports: Ports,
+    dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
     return act(
         duty_id,
@@ -233,6 +374,7 @@ def submit_for_review(
         now=now,
         ports=ports,
         dispatcher=dispatcher,
+        expected_version=expected_version,
     )
 
 
@@ -245,6 +387,7 @@ def record_review(
     now: dt.datetime,
     ports: Ports,
     dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
     return act(
         duty_id,
@@ -254,6 +397,7 @@ def record_review(
         now=now,
         ports=ports,
         dispatcher=dispatcher,
+        expected_version=expected_version,
     )
 
 
@@ -266,6 +410,7 @@ def deliberate(
     now: dt.datetime,
     ports: Ports,
     dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
     return act(
         duty_id,
@@ -275,6 +420,7 @@ def deliberate(
         now=now,
         ports=ports,
         dispatcher=dispatcher,
+        expected_version=expected_version,
     )
 
 
@@ -288,6 +434,7 @@ def publish(
     now: dt.datetime,
     ports: Ports,
     dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
     return act(
         duty_id,
@@ -297,11 +444,19 @@ def publish(
         now=now,
         ports=ports,
         dispatcher=dispatcher,
+        expected_version=expected_version,
     )
 
 
 def forward(
-    duty_id: str, reason: str, *, actor: str, now: dt.datetime, ports: Ports, dispatcher: Dispatcher
+    duty_id: str,
+    reason: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    ports: Ports,
+    dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
     return act(
         duty_id,
@@ -311,11 +466,19 @@ def forward(
         now=now,
         ports=ports,
         dispatcher=dispatcher,
+        expected_version=expected_version,
     )
 
 
 def file_duty(
-    duty_id: str, filed_on: dt.date, *, actor: str, now: dt.datetime, ports: Ports, dispatcher: Dispatcher
+    duty_id: str,
+    filed_on: dt.date,
+    *,
+    actor: str,
+    now: dt.datetime,
+    ports: Ports,
+    dispatcher: Dispatcher,
+    expected_version: int | None = None,
 ) -> Outcome:
     return act(
         duty_id,
@@ -325,11 +488,19 @@ def file_duty(
         now=now,
         ports=ports,
         dispatcher=dispatcher,
+        expected_version=expected_version,
     )
 
 
 def extend_deadline(
-    duty_id: str, new_deadline: dt.date, reason: str, *, actor: str, now: dt.datetime, ports: Ports
+    duty_id: str,
+    new_deadline: dt.date,
+    reason: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    ports: Ports,
+    expected_version: int | None = None,
 ) -> Outcome:
     return act(
         duty_id,
@@ -339,11 +510,20 @@ def extend_deadline(
         now=now,
         ports=ports,
         dispatcher=NO_DISPATCH,
+        expected_version=expected_version,
     )
 
 
 def reassign(
-    duty_id: str, lead: str, reason: str, *, actor: str, now: dt.datetime, ports: Ports, officer: str = ""
+    duty_id: str,
+    lead: str,
+    reason: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    ports: Ports,
+    officer: str = "",
+    expected_version: int | None = None,
 ) -> Outcome:
     department = ports.registry.lookup(lead)
     return act(
@@ -354,10 +534,19 @@ def reassign(
         now=now,
         ports=ports,
         dispatcher=NO_DISPATCH,
+        expected_version=expected_version,
     )
 
 
-def withdraw(duty_id: str, reason: str, *, actor: str, now: dt.datetime, ports: Ports) -> Outcome:
+def withdraw(
+    duty_id: str,
+    reason: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    ports: Ports,
+    expected_version: int | None = None,
+) -> Outcome:
     return act(
         duty_id,
         "withdraw",
@@ -366,4 +555,5 @@ def withdraw(duty_id: str, reason: str, *, actor: str, now: dt.datetime, ports: 
         now=now,
         ports=ports,
         dispatcher=NO_DISPATCH,
+        expected_version=expected_version,
     )

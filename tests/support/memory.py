@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -20,10 +21,19 @@ from typing import Any, Self
 from engine.domain.departments import Department, Registry
 from engine.domain.drafting.compose import Wording
 from engine.domain.drafting.content import Content
-from engine.domain.ports import Dispatch, DutyFacts, NoticeRecord, Ports, StoredReminder, UnitOfWork
+from engine.domain.ports import (
+    AuditRecord,
+    Dispatch,
+    DutyFacts,
+    NoticeRecord,
+    Ports,
+    StoredReminder,
+    UnitOfWork,
+)
 from engine.domain.reminders.planner import Kind, Reminder
 from engine.domain.reminders.policy import ReminderPolicy
 from engine.domain.workdays import WorkCalendar
+from engine.domain.workflow.accounts import Account
 from engine.domain.workflow.model import Duty, State
 from engine.domain.workflow.people import User
 from engine.errors import ConcurrencyConflict, DutyNotFound, UnknownUser
@@ -75,6 +85,8 @@ class MemoryDatabase:
     steps: dict[tuple[str, int, str], tuple[tuple[str, ...], dt.datetime]] = field(default_factory=dict)
     dispatches: dict[str, Dispatch] = field(default_factory=dict)
     reminders: dict[str, _Reminder] = field(default_factory=dict)
+    accounts: dict[str, Account] = field(default_factory=dict)  # a user's row in SQL: none until saved
+    audit: dict[str, AuditRecord] = field(default_factory=dict)  # in the order recorded
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self)
@@ -127,6 +139,8 @@ class InMemoryUnitOfWork:
         self.machine = MemoryMachineLog(self.state)
         self.dispatches = MemoryDispatchLog(self.state)
         self.reminders = MemoryReminderLog(self.state)
+        self.accounts = MemoryAccounts(self.state)
+        self.audit = MemoryAuditLog(self.state)
 
     def _changed(self, table: str) -> list[Any]:
         """The keys of the rows of a table this transaction added, changed or removed."""
@@ -191,6 +205,36 @@ class MemoryUsers:
 
     def list(self) -> list[User]:
         return [self.state.users[k][0] for k in sorted(self.state.users)]
+
+
+class MemoryAccounts:
+    def __init__(self, state: MemoryDatabase) -> None:
+        self.state = state
+
+    def get(self, user_id: str) -> Account:
+        if user_id not in self.state.users:
+            raise UnknownUser(user_id)
+        return self.state.accounts.get(user_id, Account(user_id))
+
+    def save(self, account: Account) -> None:
+        if account.user_id not in self.state.users:
+            raise UnknownUser(account.user_id)
+        self.state.accounts[account.user_id] = account
+
+
+class MemoryAuditLog:
+    def __init__(self, state: MemoryDatabase) -> None:
+        self.state = state
+
+    def record(self, record: AuditRecord) -> None:
+        self.state.audit[uuid.uuid4().hex] = record
+
+    def list(self, *, subject: str | None = None, actor: str | None = None) -> list[AuditRecord]:
+        return [
+            r
+            for r in self.state.audit.values()
+            if (subject is None or r.subject == subject) and (actor is None or r.actor == actor)
+        ]
 
 
 class MemoryNotices:

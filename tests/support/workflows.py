@@ -12,7 +12,8 @@ from engine.adapters.sql.migrate import migrate
 from engine.bootstrap import Workflow, load_rules, open_workflow
 from engine.config import Settings
 from engine.domain.intake.duties import Catalogue
-from engine.services.notices import add_user, ingest_notice
+from engine.services.accounts import add_user
+from engine.services.notices import ingest_notice
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SAMPLE = (

@@ -21,7 +21,9 @@ from engine.domain.intake.duties import Catalogue
 from engine.domain.ports import Ports
 from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.model import Duty, State
-from engine.services.notices import add_user, ingest_notice
+from engine.services import machine
+from engine.services.accounts import add_user
+from engine.services.notices import ingest_notice
 from tests.support.fakes import RecordingDispatcher
 from tests.support.memory import MemoryDatabase, memory_ports
 from tests.support.paths import RULES
@@ -52,20 +54,24 @@ def seed() -> Catalogue:
 
 
 class WitnessingDispatcher(RecordingDispatcher):
-    """A recording dispatcher that also notes the duty's committed state whenever it is asked to advance.
+    """A recording dispatcher that also notes the duty's committed state whenever it is asked to advance, and
+    then does the machine work in-process, as the in-process dispatcher does (unless `work` is False).
 
     What it saw tells whether the action had been committed when the dispatcher was called.
     """
 
-    def __init__(self, database: MemoryDatabase) -> None:
+    def __init__(self, database: MemoryDatabase, ports: Ports | None = None) -> None:
         super().__init__()
         self.database = database
+        self.ports = ports
         self.saw: list[State | None] = []
 
     def advance(self, duty_id: str, now: dt.datetime) -> None:
         super().advance(duty_id, now)
         committed = self.database.duties.get(duty_id)
         self.saw.append(committed.state if committed else None)
+        if self.ports is not None:
+            machine.advance(duty_id, now, ports=self.ports)
 
 
 @dataclass
@@ -106,8 +112,8 @@ class World:
     def add_person(self, user_id: str, name: str, department: str, *roles: str) -> None:
         add_user(user_id, name, department, roles, now=at("2007-09-01"), ports=self.ports)
 
-    def fresh_dispatcher(self) -> WitnessingDispatcher:
-        self.dispatcher = WitnessingDispatcher(self.database)
+    def fresh_dispatcher(self, *, work: bool = True) -> WitnessingDispatcher:
+        self.dispatcher = WitnessingDispatcher(self.database, self.ports if work else None)
         return self.dispatcher
 
 
@@ -127,6 +133,5 @@ def seeded(
 def world(registry: Registry, calendar: WorkCalendar, wording: JinjaWording, seeded: MemoryDatabase) -> World:
     ports, _ = memory_ports(registry, calendar, wording)  # an empty document store: ingesting stores none
     database = copy.deepcopy(seeded)
-    return World(
-        dataclasses.replace(ports, uow=database.unit_of_work), database, WitnessingDispatcher(database)
-    )
+    ports = dataclasses.replace(ports, uow=database.unit_of_work)
+    return World(ports, database, WitnessingDispatcher(database, ports))

@@ -19,7 +19,7 @@ from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.machine import Work
 from engine.domain.workflow.milestones import Stage
 from engine.domain.workflow.model import State
-from engine.errors import DutyNotFound
+from engine.errors import DutyNotFound, MachineWorkPending
 from engine.services import machine
 from engine.services import workflow as wf
 from engine.services.machine import InProcessDispatcher
@@ -33,6 +33,12 @@ if TYPE_CHECKING:
 START = at("2007-09-11")
 OPENED = at("2007-09-28")
 WINDOW_ENDED = at("2007-10-13", 9)  # the day after the reply was due (2007-10-12)
+
+
+@pytest.fixture(autouse=True)
+def _idle_dispatcher(world: World) -> None:
+    """These tests do the machine work themselves, step by step: the world's dispatcher only records."""
+    world.fresh_dispatcher(work=False)
 
 
 def _counts(world: World) -> Counter[str]:
@@ -108,10 +114,24 @@ def test_a_crash_between_storing_and_recording_stores_nothing_twice(world: World
 
 def test_work_of_a_stage_the_duty_has_left_stores_nothing(world: World) -> None:
     work = _started(world)
-    wf.open_consultation(SAMPLE, actor="zhang", now=OPENED, ports=world.ports, dispatcher=world.dispatcher)
+    wf.withdraw(SAMPLE, "任务调整", actor="office", now=OPENED, ports=world.ports)
     assert machine.make_documents(work, DocumentKind.DRAFT, ports=world.ports) == ()
     assert machine.finish(work, ports=world.ports) is False
     assert world.documents() == [] and world.duty().machine_done == -1
+
+
+def test_a_stage_is_not_ended_while_its_documents_are_still_being_made(world: World) -> None:
+    """The consultation cannot open before the 征求意见稿 exists: the letter would go out with no draft."""
+    _started(world)
+    before = world.duty()
+    with pytest.raises(MachineWorkPending, match="系统正在生成本阶段文稿"):
+        wf.open_consultation(
+            SAMPLE, actor="zhang", now=OPENED, ports=world.ports, dispatcher=world.dispatcher
+        )
+    assert world.duty() == before
+    machine.advance(SAMPLE, START, ports=world.ports)
+    wf.open_consultation(SAMPLE, actor="zhang", now=OPENED, ports=world.ports, dispatcher=world.dispatcher)
+    assert world.state() is State.CONSULTING
 
 
 def test_finish_marks_the_stage_done_once(world: World) -> None:
@@ -237,7 +257,7 @@ def test_silence_counts_as_no_objection_when_the_window_ends(world: World) -> No
     _consulting(world)
     machine.advance(SAMPLE, OPENED, ports=world.ports)
     reply_due = {k for k in world.reminders() if ":reply-due:" in k}
-    world.fresh_dispatcher()
+    world.fresh_dispatcher(work=False)
     assert wf.close_due_consultations(WINDOW_ENDED, ports=world.ports, dispatcher=world.dispatcher) == [
         SAMPLE
     ]

@@ -17,8 +17,7 @@ from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.milestones import Plan, Stage, back_schedule, milestones
 from engine.domain.workflow.model import Duty, State
-from engine.domain.workflow.people import COORDINATOR_ACTIONS, LEAD_ACTIONS, User, UserRole, authorize
-from engine.errors import Forbidden, IllegalTransition
+from engine.errors import IllegalTransition
 from tests.support import procedure
 from tests.support.duties import sample_spec
 
@@ -1009,74 +1008,6 @@ def test_a_utc_time_is_read_on_the_shanghai_calendar() -> None:
     assert {(r.sent_on, r.due) for r in duty.requests} == {
         (D(2007, 9, 29), CAL.add_workdays(D(2007, 9, 29), 7))
     }
-
-
-# --- permissions --------------------------------------------------------------------------------------------
-
-
-def user(uid: str, department: str, *roles: UserRole) -> User:
-    return User(uid, uid, department, frozenset(roles))
-
-
-CAIZHENG_OFFICER = user("li.si", "caizheng", UserRole.OFFICER)
-MAOGONG_OFFICER = user("zhou.qi", "maogong", UserRole.OFFICER)
-RENSHI_CONTACT = user("renshi.liu", "renshi", UserRole.CONSULTEE)
-KEJI_CONTACT = user("keji.sun", "keji", UserRole.CONSULTEE)
-LEGAL_OFFICE = user("fzb.wang", "fazhiban", UserRole.REVIEWER)
-LEADING_GROUP = user("ldxz.chen", "maogong", UserRole.COORDINATOR)
-ADMIN = user("admin", "bangongting", UserRole.ADMIN)
-THIS_DUTY = {"lead": "caizheng", "consultees": ("maogong", "renshi")}
-
-
-@pytest.mark.parametrize("action", sorted(LEAD_ACTIONS))
-def test_an_officer_of_another_department_may_not_act_on_the_duty(action: str) -> None:
-    with pytest.raises(Forbidden) as caught:
-        authorize(MAOGONG_OFFICER, action, **THIS_DUTY)  # type: ignore[arg-type]
-    assert isinstance(caught.value, PermissionError)
-    assert "zhou.qi" in str(caught.value)
-    authorize(CAIZHENG_OFFICER, action, **THIS_DUTY)  # type: ignore[arg-type]
-
-
-def test_a_consultee_may_reply_only_for_a_department_that_was_consulted() -> None:
-    authorize(RENSHI_CONTACT, "reply", **THIS_DUTY)  # type: ignore[arg-type]
-    with pytest.raises(Forbidden, match="征求意见范围"):
-        authorize(KEJI_CONTACT, "reply", **THIS_DUTY)  # type: ignore[arg-type]
-
-
-def test_an_officer_may_not_reply_as_a_consultee() -> None:
-    with pytest.raises(Forbidden):
-        authorize(user("mg.zhao", "maogong", UserRole.OFFICER), "reply", **THIS_DUTY)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("action", ["publish", "submit", "decide", "deliberate", "extend", "withdraw"])
-def test_a_reviewer_may_review_but_not_publish_or_drive_the_duty(action: str) -> None:
-    authorize(LEGAL_OFFICE, "review", **THIS_DUTY)  # type: ignore[arg-type]
-    with pytest.raises(Forbidden):
-        authorize(LEGAL_OFFICE, action, **THIS_DUTY)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("action", ["extend", "reassign", "withdraw", "deliberate", "start", "ingest"])
-def test_the_coordinator_may_extend_reassign_withdraw_and_deliberate_any_duty(action: str) -> None:
-    authorize(LEADING_GROUP, action, **THIS_DUTY)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("action", ["publish", "submit", "review", "reply"])
-def test_the_coordinator_may_not_do_the_lead_departments_or_the_reviewers_work(action: str) -> None:
-    with pytest.raises(Forbidden):
-        authorize(LEADING_GROUP, action, **THIS_DUTY)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    "action", sorted(LEAD_ACTIONS | COORDINATOR_ACTIONS | {"reply", "review", "anything"})
-)
-def test_an_admin_may_do_anything(action: str) -> None:
-    authorize(ADMIN, action, lead="caizheng", consultees=())
-
-
-def test_an_unknown_action_is_forbidden_to_everyone_but_an_admin() -> None:
-    for who in (CAIZHENG_OFFICER, RENSHI_CONTACT, LEGAL_OFFICE, LEADING_GROUP):
-        with pytest.raises(Forbidden):
-            authorize(who, "delete_everything", **THIS_DUTY)  # type: ignore[arg-type]
 
 
 def test_returns_and_reassignments_need_a_reason_and_filing_cannot_precede_publication() -> None:

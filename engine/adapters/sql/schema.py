@@ -102,6 +102,14 @@ users = sa.Table(
     sa.Column("roles", sa.JSON, nullable=False),
     _text_default("email"),
     _at("created_at"),
+    # The account: credentials and login state, read and written by the AccountRepository only.
+    sa.Column("password_hash", sa.Text),  # argon2; none: the account cannot log in
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.Column("must_change_password", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0, server_default="0"),
+    _at("locked_until", nullable=True),
+    _at("last_login_at", nullable=True),
+    sa.Column("session_generation", sa.Integer, nullable=False, default=0, server_default="0"),
 )
 
 duties = sa.Table(
@@ -294,6 +302,18 @@ scheduler_leases = sa.Table(
     sa.Column("name", sa.String(40), primary_key=True),
     sa.Column("holder", sa.String(80), nullable=False),
     _at("renewed_at"),
+)
+
+# What people did outside a duty's own events: logins, account changes, exports. Append-only.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _at("at"),
+    sa.Column("actor", sa.String(40), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False, index=True),
+    _text_default("detail"),
 )
 
 # No foreign key to duties: `banfa draft` renders documents before a duty row exists.

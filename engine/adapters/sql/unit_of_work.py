@@ -14,30 +14,40 @@ from typing import Self
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from engine.adapters.sql.audit import SqlAuditLog
 from engine.adapters.sql.connection import BEGIN_OPTION
 from engine.adapters.sql.duties import SqlDuties
 from engine.adapters.sql.machine import SqlDispatchLog, SqlMachineLog
 from engine.adapters.sql.notices import SqlDepartments, SqlNotices
 from engine.adapters.sql.reminders import SqlReminderLog
-from engine.adapters.sql.users import SqlUsers
+from engine.adapters.sql.users import SqlAccounts, SqlUsers
 from engine.errors import DatabaseUnavailable
 
 
 class SqlUnitOfWork:
-    """One transaction with the repositories over it."""
+    """One transaction with the repositories over it; `read_only` for views, which must not queue for writes.
 
-    def __init__(self, db_engine: Engine) -> None:
+    A writing unit of work begins IMMEDIATE on SQLite (writers take turns from the start). A reading one begins
+    DEFERRED on SQLite, which takes no write lock and, in WAL mode, reads one snapshot; on PostgreSQL it is
+    REPEATABLE READ READ ONLY, so that a page's parts and the row version it hands out agree.
+    """
+
+    def __init__(self, db_engine: Engine, *, read_only: bool = False) -> None:
         self.db_engine = db_engine
+        self.read_only = read_only
 
     def __enter__(self) -> Self:
-        """Begin the transaction (BEGIN IMMEDIATE on SQLite); raise DatabaseUnavailable when the database
+        """Begin the transaction (IMMEDIATE on SQLite when it writes); raise DatabaseUnavailable when the database
         cannot be reached or stays locked past the busy timeout."""
         try:
             connection = self.db_engine.connect()
         except sa.exc.OperationalError as exc:
             raise self._unavailable(exc) from exc
         try:
-            connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+            if not self.read_only:
+                connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+            elif connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             self.transaction = connection.begin()
         except sa.exc.OperationalError as exc:
             connection.close()
@@ -50,6 +60,8 @@ class SqlUnitOfWork:
         self.machine = SqlMachineLog(self.connection)
         self.dispatches = SqlDispatchLog(self.connection)
         self.reminders = SqlReminderLog(self.connection)
+        self.accounts = SqlAccounts(self.connection)
+        self.audit = SqlAuditLog(self.connection)
         return self
 
     def __exit__(
@@ -64,6 +76,8 @@ class SqlUnitOfWork:
         return DatabaseUnavailable(database, str(exc.orig or exc).strip())
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.transaction.commit()
 
     def rollback(self) -> None:

@@ -1,13 +1,18 @@
-"""Accounts in SQL: the `users` table behind the UserRepository port."""
+"""People and their accounts in SQL: the `users` table behind the UserRepository and AccountRepository ports.
+
+The two repositories read and write different columns of the same row: a User carries no secret.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from engine.adapters.sql import schema
+from engine.domain.workflow.accounts import Account
 from engine.domain.workflow.people import User, UserRole
 from engine.errors import UnknownUser
 
@@ -17,10 +22,10 @@ class SqlUsers:
         self.c = connection
 
     def get(self, user_id: str) -> User:
-        row = self.c.execute(sa.select(schema.users).where(schema.users.c.id == user_id)).first()
+        row = self.c.execute(sa.select(*_USER).where(t.c.id == user_id)).first()
         if row is None:
             raise UnknownUser(user_id)
-        return User(row.id, row.name, row.department, frozenset(UserRole(r) for r in row.roles), row.email)
+        return _user(row)
 
     def add(self, user: User, now: dt.datetime) -> None:
         values = {
@@ -31,12 +36,66 @@ class SqlUsers:
             "email": user.email,
             "created_at": now,
         }
-        if self.c.execute(sa.select(schema.users.c.id).where(schema.users.c.id == user.id)).first():
+        if self.c.execute(sa.select(t.c.id).where(t.c.id == user.id)).first():
             values.pop("created_at")
-            self.c.execute(sa.update(schema.users).where(schema.users.c.id == user.id).values(**values))
+            self.c.execute(sa.update(t).where(t.c.id == user.id).values(**values))
         else:
-            self.c.execute(sa.insert(schema.users).values(**values))
+            self.c.execute(sa.insert(t).values(**values))
 
     def list(self) -> list[User]:
-        ids = self.c.execute(sa.select(schema.users.c.id).order_by(schema.users.c.id)).scalars()
-        return [self.get(i) for i in ids]
+        return [_user(r) for r in self.c.execute(sa.select(*_USER).order_by(t.c.id))]
+
+
+class SqlAccounts:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def get(self, user_id: str) -> Account:
+        row = self.c.execute(sa.select(*_ACCOUNT).where(t.c.id == user_id)).first()
+        if row is None:
+            raise UnknownUser(user_id)
+        return Account(
+            row.id,
+            row.password_hash,
+            row.disabled,
+            row.must_change_password,
+            row.failed_logins,
+            row.locked_until,
+            row.last_login_at,
+            row.session_generation,
+        )
+
+    def save(self, account: Account) -> None:
+        done = self.c.execute(
+            sa.update(t)
+            .where(t.c.id == account.user_id)
+            .values(
+                password_hash=account.password_hash,
+                disabled=account.disabled,
+                must_change_password=account.must_change_password,
+                failed_logins=account.failed_logins,
+                locked_until=account.locked_until,
+                last_login_at=account.last_login,
+                session_generation=account.session_generation,
+            )
+        )
+        if done.rowcount != 1:
+            raise UnknownUser(account.user_id)
+
+
+t = schema.users
+_USER = (t.c.id, t.c.name, t.c.department, t.c.roles, t.c.email)
+_ACCOUNT = (
+    t.c.id,
+    t.c.password_hash,
+    t.c.disabled,
+    t.c.must_change_password,
+    t.c.failed_logins,
+    t.c.locked_until,
+    t.c.last_login_at,
+    t.c.session_generation,
+)
+
+
+def _user(row: Any) -> User:
+    return User(row.id, row.name, row.department, frozenset(UserRole(r) for r in row.roles), row.email)

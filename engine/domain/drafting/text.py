@@ -37,6 +37,26 @@ class DraftText:
     warnings: tuple[str, ...] = ()
 
 
+_STAGE_MARK = re.compile(r"[（(](?:征求意见稿|送审稿|草案|修订稿|修改稿|讨论稿|代拟稿)[）)]$")
+
+
+def draft_title(text: DraftText) -> str | None:
+    """The title of a draft: its first paragraph that is not a 版头, a （征求意见稿） line or an article."""
+    for paragraph in text.paragraphs[:4]:
+        if (
+            not paragraph.startswith(("（", "("))
+            and not paragraph.endswith("文件")
+            and "条" not in paragraph[:6]
+        ):
+            return paragraph
+    return None
+
+
+def plain_title(title: str) -> str:
+    """A title as titles are compared: without white space, and without a stage mark such as （征求意见稿）."""
+    return _STAGE_MARK.sub("", "".join(title.split()))
+
+
 def articles_from_paragraphs(paragraphs: tuple[str, ...] | list[str]) -> tuple[Article, ...]:
     """Group paragraphs into articles: a 第X条 paragraph opens one; the paragraphs after it (款) join it."""
     articles: list[Article] = []

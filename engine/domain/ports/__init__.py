@@ -1,14 +1,18 @@
 """The ports: the Protocols services use and adapters implement (fakes imitate them in tests/support/).
 
-repositories (the unit of work and its repositories), logs (machine steps, dispatches, reminders), documents
-(the document store), mail (transports), dispatch (the dispatcher), and bundle (`Ports`, what a service is
-given). Pure, like the rest of engine.domain; everything is exported here.
+repositories (the unit of work and its repositories), accounts (credentials, password hashing), logs (machine
+steps, dispatches, reminders, the audit trail), documents (the document store), mail (transports), dispatch
+(the dispatcher), and bundle (`Ports`, what a service is given). Pure, like the rest of engine.domain;
+everything is exported here.
 """
 
+from engine.domain.ports.accounts import AccountRepository, PasswordHasher
 from engine.domain.ports.bundle import Ports
 from engine.domain.ports.dispatch import Dispatcher
 from engine.domain.ports.documents import DocumentStore
 from engine.domain.ports.logs import (
+    AuditLog,
+    AuditRecord,
     Dispatch,
     DispatchLog,
     DutyFacts,
@@ -27,6 +31,9 @@ from engine.domain.ports.repositories import (
 )
 
 __all__ = [
+    "AccountRepository",
+    "AuditLog",
+    "AuditRecord",
     "DepartmentRepository",
     "Dispatch",
     "DispatchLog",
@@ -40,6 +47,7 @@ __all__ = [
     "NoticeRecord",
     "NoticeRepository",
     "Outgoing",
+    "PasswordHasher",
     "Ports",
     "ReminderLog",
     "StoredReminder",

@@ -29,3 +29,8 @@ class Ports:
     policy: Policy = field(default_factory=Policy)
     plan: Plan = field(default_factory=Plan)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    read: Callable[[], UnitOfWork] | None = None  # a read-only unit of work for views; else `uow`
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work for reading only: it takes no write lock, and sees one snapshot of the data."""
+        return (self.read or self.uow)()

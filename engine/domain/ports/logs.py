@@ -3,6 +3,7 @@
 - MachineLog: each step of a stage's machine work done, so that a rerun redoes nothing.
 - DispatchLog: each run asked of Prefect, so that the reconciler can find the lost ones.
 - ReminderLog: the planned reminders, one row a mail-to-be, claimed before sending so that none goes twice.
+- AuditLog: what people did that is not a duty's own event: logins, logouts, account changes, exports.
 """
 
 from __future__ import annotations
@@ -182,4 +183,27 @@ class ReminderLog(Protocol):
 
     def next_day(self, after: dt.date) -> dt.date | None:
         """Return the first day after `after` on which a pending reminder is to be sent, or None."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """Who did what, when, to what: an export, a login, an account change."""
+
+    at: dt.datetime
+    actor: str
+    action: str  # e.g. export, bundle, ledger, login, login-failed, logout, password, disable
+    subject: str  # a document, duty, notice or user id
+    detail: str = ""
+
+
+class AuditLog(Protocol):
+    """The audit trail of what happens outside a duty's own events; append-only."""
+
+    def record(self, record: AuditRecord) -> None:
+        """Append the record."""
+        ...
+
+    def list(self, *, subject: str | None = None, actor: str | None = None) -> list[AuditRecord]:
+        """Return the records, oldest first, of one subject or actor when asked."""
         ...

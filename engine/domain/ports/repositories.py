@@ -13,7 +13,8 @@ from typing import Any, Protocol, Self
 
 from engine.domain.departments import Department
 from engine.domain.intake.duties import Coordinator, NoticeInfo
-from engine.domain.ports.logs import DispatchLog, MachineLog, ReminderLog
+from engine.domain.ports.accounts import AccountRepository
+from engine.domain.ports.logs import AuditLog, DispatchLog, MachineLog, ReminderLog
 from engine.domain.workflow.model import Duty
 from engine.domain.workflow.people import User
 
@@ -55,14 +56,14 @@ class DutyRepository(Protocol):
 
 
 class UserRepository(Protocol):
-    """The accounts of the people who act on duties."""
+    """The people who act on duties: name, department, roles, e-mail (their credentials are accounts)."""
 
     def get(self, user_id: str) -> User:
-        """Return the account; raise UnknownUser when no account has the id."""
+        """Return the user; raise UnknownUser when no user has the id."""
         ...
 
     def add(self, user: User, now: dt.datetime) -> None:
-        """Create the account, or update it when the id exists (keeping when it was created)."""
+        """Create the user, or update it when the id exists (keeping when it was created and its account)."""
         ...
 
     def list(self) -> list[User]:
@@ -118,6 +119,12 @@ class UnitOfWork(Protocol):
 
     @property
     def reminders(self) -> ReminderLog: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> Self: ...
 

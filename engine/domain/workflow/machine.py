@@ -49,6 +49,11 @@ class Work:
         return "close" if self.closes_window else self.state.name.lower()
 
 
+def pending(duty: Duty) -> bool:
+    """Whether the documents of the duty's stage are still to be made (a person must not end the stage yet)."""
+    return duty.machine_done != duty.stage_version and bool(MACHINE_WORK.get(duty.state))
+
+
 def work_for(duty: Duty, now: dt.datetime, stage_version: int | None = None) -> Work | None:
     """The machine work a duty needs at `now`, or None; only for `stage_version` when one is named."""
     if stage_version is not None and duty.stage_version != stage_version:

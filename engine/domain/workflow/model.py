@@ -266,14 +266,25 @@ class Duty:
         due = calendar.add_workdays(today, window)
         self.requests += [Request(number, c, today, due) for c in self.spec.consultees]
 
-    def reply(self, consultee: str, actor: str, now: dt.datetime, opinions: tuple[OpinionInput, ...]) -> None:
-        """Record a department's reply: 无意见 when `opinions` is empty."""
+    def reply(
+        self,
+        consultee: str,
+        actor: str,
+        now: dt.datetime,
+        opinions: tuple[OpinionInput, ...],
+        *,
+        on_paper: bool = False,
+    ) -> None:
+        """Record a department's reply: 无意见 when `opinions` is empty. A reply received `on_paper` is recorded
+        by someone of another department, and the event says who recorded it for whom."""
         request = next((r for r in self.current_requests() if r.consultee == consultee), None)
         if self.state is State.CONSULTING and (request is None or request.reply is not None):
             self._check(
                 "reply", f"{consultee} 没有待答复的征求意见" if request is None else f"{consultee} 已答复"
             )
-        self._move("reply", actor, now, consultee)
+        self._move(
+            "reply", actor, now, f"{consultee}（纸质答复，由 {actor} 代录）" if on_paper else consultee
+        )
         assert request is not None
         kind = ReplyKind.OPINIONS if opinions else ReplyKind.NO_OBJECTION
         self.requests[self.requests.index(request)] = request.answered(kind, now, actor)

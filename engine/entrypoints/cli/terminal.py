@@ -22,6 +22,7 @@ from engine.config import Settings
 from engine.errors import EmptyNotice, EngineError, Forbidden, NotANotice, UndecodableNotice
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # the years a moment or a date typed at the shell may name
 EXIT_CODES: list[tuple[type[EngineError], int]] = [
     (EmptyNotice, 3),
     (UndecodableNotice, 4),
@@ -94,14 +95,20 @@ def parse_now(value: str | None) -> dt.datetime:
         raise typer.BadParameter(
             f"时间格式应为 ISO 8601，如 2007-09-11T09:00：{value}", param_hint="--now"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise typer.BadParameter(f"时间须在 {FIRST_YEAR}—{LAST_YEAR} 年之间：{value}", param_hint="--now")
+    return moment
 
 
 def parse_date(value: str, hint: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"日期格式应为 YYYY-MM-DD：{value}", param_hint=hint) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise typer.BadParameter(f"日期须在 {FIRST_YEAR}—{LAST_YEAR} 年之间：{value}", param_hint=hint)
+    return day
 
 
 def parse_today(value: str | None) -> dt.date:

@@ -5,7 +5,6 @@ Registered on the app of engine.entrypoints.cli.app.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -13,9 +12,17 @@ from typing import Annotated, TypeVar
 import typer
 
 from engine.domain.drafting.history import Decision, Legality
-from engine.domain.workflow.consultation import OpinionInput
 from engine.entrypoints.cli.app import app
-from engine.entrypoints.cli.terminal import current_workflow, exit_codes, out, parse_date, parse_now, settings
+from engine.entrypoints.cli.opinion_files import read_opinions
+from engine.entrypoints.cli.terminal import (
+    current_workflow,
+    err,
+    exit_codes,
+    out,
+    parse_date,
+    parse_now,
+    settings,
+)
 from engine.errors import InvalidInput
 from engine.services import workflow as wf
 from engine.services.notices import ingest_notice
@@ -28,6 +35,14 @@ Now = Annotated[
     str | None, typer.Option("--now", help="操作时间，ISO 8601；不带时区视为北京时间；缺省为现在")
 ]
 DutyArg = Annotated[str, typer.Argument(help="任务编号")]
+Expect = Annotated[
+    int | None,
+    typer.Option("--expect-version", help="只在任务仍为此版本时执行（防止按过时的信息操作）", min=1),
+]
+
+
+def _report(o: Outcome) -> None:
+    out.print(f"{o.duty_id}：{o.state.value}（版本 {o.version}）" + (f"；{o.note}" if o.note else ""))
 
 
 @app.command()
@@ -61,10 +76,13 @@ def start(
     duty: Annotated[str | None, typer.Argument(help="任务编号；与 --all 二选一")] = None,
     all_duties: Annotated[bool, typer.Option("--all", help="全部未启动的任务")] = False,
     now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """启动任务的起草流程。"""
     if (duty is None) == (not all_duties):
         raise typer.BadParameter("请给出一个任务编号，或使用 --all", param_hint="DUTY")
+    if all_duties and expect is not None:
+        raise typer.BadParameter("--expect-version 只用于一项任务", param_hint="--expect-version")
     with exit_codes():
         workflow, moment = current_workflow(), parse_now(now)
         with workflow.ports.uow() as uow:
@@ -73,19 +91,32 @@ def start(
             )
         for duty_id in ids:
             o = wf.start_duty(
-                duty_id, actor=actor, now=moment, ports=workflow.ports, dispatcher=workflow.dispatcher
+                duty_id,
+                actor=actor,
+                now=moment,
+                ports=workflow.ports,
+                dispatcher=workflow.dispatcher,
+                expected_version=expect,
             )
-            out.print(f"{o.duty_id}：{o.state.value}")
+            _report(o)
 
 
-def _advance(service: Callable[..., Outcome], duty: str, *args: object, actor: str, now: str | None) -> None:
+def _advance(
+    service: Callable[..., Outcome], duty: str, *args: object, actor: str, now: str | None, expect: int | None
+) -> None:
     """Run a service that advances the duty, with the dispatcher, and report the state it left."""
     with exit_codes():
         workflow = current_workflow()
         o = service(
-            duty, *args, actor=actor, now=parse_now(now), ports=workflow.ports, dispatcher=workflow.dispatcher
+            duty,
+            *args,
+            actor=actor,
+            now=parse_now(now),
+            ports=workflow.ports,
+            dispatcher=workflow.dispatcher,
+            expected_version=expect,
         )
-        out.print(f"{o.duty_id}：{o.state.value}")
+        _report(o)
 
 
 def _simple(name: str, service_doc: str) -> None:
@@ -96,8 +127,8 @@ def _simple(name: str, service_doc: str) -> None:
         "submit": wf.submit_for_review,
     }
 
-    def command(duty: DutyArg, actor: As, now: Now = None) -> None:
-        _advance(services[name], duty, actor=actor, now=now)
+    def command(duty: DutyArg, actor: As, now: Now = None, expect: Expect = None) -> None:
+        _advance(services[name], duty, actor=actor, now=now, expect=expect)
 
     command.__doc__ = service_doc
     app.command(name)(command)
@@ -125,11 +156,12 @@ def upload(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     actor: As,
     now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """上传修改稿（.docx），成为新的版本。"""
     with exit_codes():
         workflow = current_workflow()
-        wf.upload_draft(
+        o = wf.upload_draft(
             duty,
             file.read_bytes(),
             file.name,
@@ -137,26 +169,34 @@ def upload(
             now=parse_now(now),
             ports=workflow.ports,
             dispatcher=workflow.dispatcher,
+            expected_version=expect,
         )
-        out.print(f"{duty}：已保存修改稿 {file.name}")
+        out.print(
+            f"{duty}：{'已保存修改稿 ' + file.name if not o.note.startswith('与最新版本相同') else o.note}"
+        )
+        if o.note and not o.note.startswith("与最新版本相同"):
+            err.print(f"[yellow]注意：[/]{o.note}")
 
 
 @app.command()
 def opinion(
     duty: DutyArg,
     actor: As,
-    dept: Annotated[str | None, typer.Option("--dept", help="答复单位（管理员代录时指定）")] = None,
+    dept: Annotated[
+        str | None, typer.Option("--dept", help="答复单位（牵头部门承办人或管理员代录纸质答复时指定）")
+    ] = None,
     none: Annotated[bool, typer.Option("--none", help="无意见")] = False,
     file: Annotated[
         Path | None, typer.Option("--file", exists=True, dir_okay=False, help="意见文件 opinions.toml")
     ] = None,
     now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """答复征求意见：--none 为无意见，--file 为逐条意见（[[opinion]] clause、text、attachments）。"""
     if none == (file is not None):
         raise typer.BadParameter("请使用 --none 或 --file 之一", param_hint="--none/--file")
     with exit_codes():
-        opinions, files = _opinions(file) if file else ((), ())
+        opinions, files = read_opinions(file) if file else ((), ())
         workflow = current_workflow()
         department = workflow.ports.registry.lookup(dept).key if dept else None
         wf.record_opinion(
@@ -167,27 +207,9 @@ def opinion(
             ports=workflow.ports,
             department=department,
             files=files,
+            expected_version=expect,
         )
         out.print(f"{duty}：已记录{'无意见' if not opinions else f' {len(opinions)} 条意见'}")
-
-
-def _opinions(path: Path) -> tuple[tuple[OpinionInput, ...], tuple[tuple[int, bytes, str], ...]]:
-    """Read opinions.toml: [[opinion]] with clause, text and optional attachments (files beside it)."""
-    try:
-        items = tomllib.loads(path.read_text("utf-8"))["opinion"]
-        opinions = tuple(OpinionInput(str(o["clause"]), str(o["text"])) for o in items)
-        files = tuple(
-            (i, (path.parent / name).read_bytes(), Path(name).name)
-            for i, o in enumerate(items)
-            for name in o.get("attachments", [])
-        )
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise InvalidInput(
-            f"意见文件应为 TOML，含 [[opinion]] 的 clause 和 text，附件须为同目录下的文件：{path}（{exc}）"
-        ) from exc
-    if not opinions or any(not o.text.strip() for o in opinions):
-        raise InvalidInput(f"意见文件没有意见内容：{path}")
-    return opinions, files
 
 
 @app.command()
@@ -198,12 +220,20 @@ def decide(
     decision: Annotated[str, typer.Option("--decision", help="采纳、部分采纳或不予采纳")],
     reason: Annotated[str, typer.Option("--reason", help="理由")] = "",
     now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """对一条意见作出处理。"""
     with exit_codes():
         choice = _enum(Decision, decision, "--decision")
         wf.decide_opinion(
-            duty, opinion_id, choice, reason, actor=actor, now=parse_now(now), ports=current_workflow().ports
+            duty,
+            opinion_id,
+            choice,
+            reason,
+            actor=actor,
+            now=parse_now(now),
+            ports=current_workflow().ports,
+            expected_version=expect,
         )
         out.print(f"{opinion_id}：{choice.value}")
 
@@ -226,10 +256,19 @@ def review(
         Path | None, typer.Option("--opinion", exists=True, dir_okay=False, help="审核意见文本文件")
     ] = None,
     now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """记录合法性审核意见。"""
     text = opinion_file.read_text("utf-8").strip() if opinion_file else ""
-    _advance(wf.record_review, duty, _enum(Legality, outcome, "--outcome"), text, actor=actor, now=now)
+    _advance(
+        wf.record_review,
+        duty,
+        _enum(Legality, outcome, "--outcome"),
+        text,
+        actor=actor,
+        now=now,
+        expect=expect,
+    )
 
 
 @app.command()
@@ -239,9 +278,10 @@ def deliberate(
     approve: Annotated[bool, typer.Option("--approve/--return", help="集体审议通过或退回修改")] = True,
     reason: Annotated[str, typer.Option("--reason")] = "",
     now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """记录集体审议结果。"""
-    _advance(wf.deliberate, duty, approve, reason, actor=actor, now=now)
+    _advance(wf.deliberate, duty, approve, reason, actor=actor, now=now, expect=expect)
 
 
 @app.command()
@@ -252,26 +292,35 @@ def publish(
     date: Annotated[str, typer.Option("--date", help="发布日期 YYYY-MM-DD")],
     effective: Annotated[str, typer.Option("--effective", help="施行日期 YYYY-MM-DD")],
     now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """发布（编文号、签发）。"""
     published, takes_effect = parse_date(date, "--date"), parse_date(effective, "--effective")
-    _advance(wf.publish, duty, number, published, takes_effect, actor=actor, now=now)
+    _advance(wf.publish, duty, number, published, takes_effect, actor=actor, now=now, expect=expect)
 
 
 @app.command()
 def forward(
-    duty: DutyArg, actor: As, reason: Annotated[str, typer.Option("--reason")] = "", now: Now = None
+    duty: DutyArg,
+    actor: As,
+    reason: Annotated[str, typer.Option("--reason")] = "",
+    now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """法规草案报送立法程序。"""
-    _advance(wf.forward, duty, reason, actor=actor, now=now)
+    _advance(wf.forward, duty, reason, actor=actor, now=now, expect=expect)
 
 
 @app.command("file")
 def file_command(
-    duty: DutyArg, actor: As, date: Annotated[str, typer.Option("--date", help="备案日期")], now: Now = None
+    duty: DutyArg,
+    actor: As,
+    date: Annotated[str, typer.Option("--date", help="备案日期")],
+    now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """备案。"""
-    _advance(wf.file_duty, duty, parse_date(date, "--date"), actor=actor, now=now)
+    _advance(wf.file_duty, duty, parse_date(date, "--date"), actor=actor, now=now, expect=expect)
 
 
 @app.command()
@@ -281,6 +330,7 @@ def extend(
     to: Annotated[str, typer.Option("--to", help="新的期限 YYYY-MM-DD")],
     reason: Annotated[str, typer.Option("--reason")],
     now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """延期（记录批准人和理由）。"""
     with exit_codes():
@@ -291,6 +341,7 @@ def extend(
             actor=actor,
             now=parse_now(now),
             ports=current_workflow().ports,
+            expected_version=expect,
         )
         out.print(f"{o.duty_id}：期限已延至 {to}")
 
@@ -303,20 +354,39 @@ def reassign(
     reason: Annotated[str, typer.Option("--reason")],
     officer: Annotated[str, typer.Option("--officer")] = "",
     now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """调整牵头部门。"""
     with exit_codes():
         wf.reassign(
-            duty, to, reason, actor=actor, now=parse_now(now), ports=current_workflow().ports, officer=officer
+            duty,
+            to,
+            reason,
+            actor=actor,
+            now=parse_now(now),
+            ports=current_workflow().ports,
+            officer=officer,
+            expected_version=expect,
         )
         out.print(f"{duty}：牵头部门已调整为 {to}")
 
 
 @app.command()
 def withdraw(
-    duty: DutyArg, actor: As, reason: Annotated[str, typer.Option("--reason")], now: Now = None
+    duty: DutyArg,
+    actor: As,
+    reason: Annotated[str, typer.Option("--reason")],
+    now: Now = None,
+    expect: Expect = None,
 ) -> None:
     """撤回任务。"""
     with exit_codes():
-        o = wf.withdraw(duty, reason, actor=actor, now=parse_now(now), ports=current_workflow().ports)
+        o = wf.withdraw(
+            duty,
+            reason,
+            actor=actor,
+            now=parse_now(now),
+            ports=current_workflow().ports,
+            expected_version=expect,
+        )
         out.print(f"{o.duty_id}：{o.state.value}")
