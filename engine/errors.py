@@ -9,6 +9,7 @@ because officers read them. A test checks that this drawing and the classes agre
     EngineError
     ├── NotFound (LookupError)                       404: an id nothing holds
     │   ├── DutyNotFound                             a duty id no catalogue or database holds
+    │   ├── NoticeNotFound                           a notice id never ingested
     │   ├── DocumentNotFound                         a document id the store does not hold
     │   ├── UnknownUser                              a user id no account has
     │   └── UnknownDepartment                        a name or key the registry does not know
@@ -165,6 +166,14 @@ class DutyNotFound(NotFound):
     def __init__(self, duty_id: str) -> None:
         self.duty_id = duty_id
         super().__init__(f"没有该任务：{duty_id}")
+
+
+class NoticeNotFound(NotFound):
+    """A notice id that was never ingested."""
+
+    def __init__(self, notice_id: str) -> None:
+        self.notice_id = notice_id
+        super().__init__(f"没有该通知：{notice_id}")
 
 
 class TemplateError(ConfigurationError):

@@ -125,6 +125,13 @@ class Registry:
         except KeyError:
             raise UnknownDepartment(key) from None
 
+    def display_of(self, key: str | None) -> str:
+        """The department's display name; its key when the registry no longer knows it, "" for None."""
+        if key is None:
+            return ""
+        found = self._by_key.get(key)
+        return found.display if found else key
+
     def lookup(self, key_or_name: str) -> Department:
         """Find a department by key or by any name it is written as; raise UnknownDepartment otherwise."""
         dept = self._by_key.get(key_or_name) or self.resolve(key_or_name)

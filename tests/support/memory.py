@@ -25,6 +25,7 @@ from engine.domain.ports import (
     AuditRecord,
     Dispatch,
     DutyFacts,
+    DutyRow,
     NoticeRecord,
     Ports,
     StoredReminder,
@@ -141,6 +142,7 @@ class InMemoryUnitOfWork:
         self.reminders = MemoryReminderLog(self.state)
         self.accounts = MemoryAccounts(self.state)
         self.audit = MemoryAuditLog(self.state)
+        self.views = MemoryReadModels(self.state)
 
     def _changed(self, table: str) -> list[Any]:
         """The keys of the rows of a table this transaction added, changed or removed."""
@@ -235,6 +237,70 @@ class MemoryAuditLog:
             for r in self.state.audit.values()
             if (subject is None or r.subject == subject) and (actor is None or r.actor == actor)
         ]
+
+
+class MemoryReadModels:
+    """The read models computed from the aggregates, as the SQL queries compute them from the rows."""
+
+    def __init__(self, state: MemoryDatabase) -> None:
+        self.state = state
+
+    def task_rows(self, department: str) -> list[DutyRow]:
+        rows = [self._row(d) for d in self._duties() if not d.state.terminal]
+        return [
+            r
+            for r in rows
+            if r.lead == department
+            or department in r.unanswered
+            or (r.reviewer == department and r.state is State.REVIEWING)
+            or (r.coordinator == department and r.state is State.DELIBERATING)
+        ]
+
+    def notice_rows(self, notice_id: str) -> list[DutyRow]:
+        return [self._row(d) for d in self._duties() if d.notice_id == notice_id]
+
+    def events(
+        self, duty_ids: list[str], actions: frozenset[str]
+    ) -> dict[str, list[tuple[str, dt.datetime]]]:
+        found: dict[str, list[tuple[str, dt.datetime]]] = {}
+        for duty_id in duty_ids:
+            duty = self.state.duties.get(duty_id)
+            mine = [(e.action, e.at) for e in duty.events if e.action in actions] if duty else []
+            if mine:
+                found[duty_id] = mine
+        return found
+
+    def _duties(self) -> list[Duty]:
+        return sorted(self.state.duties.values(), key=lambda d: d.id)
+
+    def _row(self, duty: Duty) -> DutyRow:
+        notice = self.state.notices.get(duty.notice_id)
+        requests = duty.current_requests()
+        s = duty.spec
+        return DutyRow(
+            duty.id,
+            duty.notice_id,
+            s.location,
+            s.title or s.document or "",
+            s.lead,
+            s.co_departments,
+            s.consultees,
+            s.officer,
+            s.track,
+            duty.state,
+            duty.version,
+            duty.stage_version,
+            duty.machine_done,
+            duty.deadline,
+            duty.last_working_day,
+            notice.coordinator.department if notice else None,
+            notice.coordinator.reviewer if notice else None,
+            tuple(r.consultee for r in requests if r.reply is None) if duty.state is State.CONSULTING else (),
+            max((r.due for r in requests), default=None),
+            len(duty.undecided()),
+            tuple(sorted({r.consultee for r in duty.requests})),
+            any(e.action == "submit" for e in duty.events),
+        )
 
 
 class MemoryNotices:

@@ -21,6 +21,7 @@ from engine.adapters.sql.machine import SqlDispatchLog, SqlMachineLog
 from engine.adapters.sql.notices import SqlDepartments, SqlNotices
 from engine.adapters.sql.reminders import SqlReminderLog
 from engine.adapters.sql.users import SqlAccounts, SqlUsers
+from engine.adapters.sql.views import SqlReadModels
 from engine.errors import DatabaseUnavailable
 
 
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.reminders = SqlReminderLog(self.connection)
         self.accounts = SqlAccounts(self.connection)
         self.audit = SqlAuditLog(self.connection)
+        self.views = SqlReadModels(self.connection)
         return self
 
     def __exit__(

@@ -1,9 +1,9 @@
 """The ports: the Protocols services use and adapters implement (fakes imitate them in tests/support/).
 
 repositories (the unit of work and its repositories), accounts (credentials, password hashing), logs (machine
-steps, dispatches, reminders, the audit trail), documents (the document store), mail (transports), dispatch
-(the dispatcher), and bundle (`Ports`, what a service is given). Pure, like the rest of engine.domain;
-everything is exported here.
+steps, dispatches, reminders, the audit trail), views (read models), documents (the document store), mail
+(transports), dispatch (the dispatcher), and bundle (`Ports`, what a service is given). Pure, like the rest of
+engine.domain; everything is exported here.
 """
 
 from engine.domain.ports.accounts import AccountRepository, PasswordHasher
@@ -29,6 +29,7 @@ from engine.domain.ports.repositories import (
     UnitOfWork,
     UserRepository,
 )
+from engine.domain.ports.views import DutyRow, ReadModels
 
 __all__ = [
     "AccountRepository",
@@ -41,6 +42,7 @@ __all__ = [
     "DocumentStore",
     "DutyFacts",
     "DutyRepository",
+    "DutyRow",
     "MachineLog",
     "MailSession",
     "MailTransport",
@@ -49,6 +51,7 @@ __all__ = [
     "Outgoing",
     "PasswordHasher",
     "Ports",
+    "ReadModels",
     "ReminderLog",
     "StoredReminder",
     "UnitOfWork",

@@ -15,6 +15,7 @@ from engine.domain.departments import Department
 from engine.domain.intake.duties import Coordinator, NoticeInfo
 from engine.domain.ports.accounts import AccountRepository
 from engine.domain.ports.logs import AuditLog, DispatchLog, MachineLog, ReminderLog
+from engine.domain.ports.views import ReadModels
 from engine.domain.workflow.model import Duty
 from engine.domain.workflow.people import User
 
@@ -125,6 +126,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def views(self) -> ReadModels: ...
 
     def __enter__(self) -> Self: ...
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 from engine.domain.drafting.versions import DocumentKind, DocumentVersion
 from engine.domain.intake.normative import Track
-from engine.domain.workflow.machine import pending
+from engine.domain.ports.views import DutyRow
+from engine.domain.workflow.machine import pending, pending_work
 from engine.domain.workflow.model import IN_PLACE, TRANSITIONS, Duty, State
 from engine.domain.workflow.people import SYSTEM, User, UserRole
 from engine.errors import MachineWorkPending, NotPermitted
@@ -89,6 +90,57 @@ def label(action: str) -> str:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """Where a duty stands, as far as who may act on it is concerned: built from the aggregate, or from the
+    read model's row for the lists, so that both answer alike."""
+
+    duty_id: str
+    state: State
+    lead: str | None
+    consultees: tuple[str, ...]
+    track: Track
+    pending: bool  # the stage's documents are still to be made
+    unanswered: tuple[str, ...]  # departments whose request in the open round is still unanswered
+    asked: tuple[str, ...] = ()  # every department a request was ever sent to
+    submitted: bool = False  # submitted for review at least once
+
+    @classmethod
+    def of(cls, duty: Duty) -> Standing:
+        unanswered = tuple(r.consultee for r in duty.current_requests() if r.reply is None)
+        return cls(
+            duty.id,
+            duty.state,
+            duty.spec.lead,
+            duty.spec.consultees,
+            duty.spec.track,
+            pending(duty),
+            unanswered if duty.state is State.CONSULTING else (),
+            tuple(sorted({r.consultee for r in duty.requests})),
+            any(e.action == "submit" for e in duty.events),
+        )
+
+    @classmethod
+    def of_row(cls, row: DutyRow) -> Standing:
+        """The standing of a duty as the read model lists it."""
+        pending = pending_work(row.state, row.stage_version, row.machine_done)
+        return cls(
+            row.id,
+            row.state,
+            row.lead,
+            row.consultees,
+            row.track,
+            pending,
+            row.unanswered,
+            row.asked,
+            row.submitted,
+        )
+
+
+def standing(duty: Duty | Standing) -> Standing:
+    return duty if isinstance(duty, Standing) else Standing.of(duty)
+
+
+@dataclass(frozen=True)
 class Scope:
     """What a duty's notice says about who watches it and who reviews it: department keys, or None."""
 
@@ -96,8 +148,9 @@ class Scope:
     reviewer: str | None = None  # the legal office (合法性审核)
 
 
-def refusal(duty: Duty, user: User, action: str, scope: Scope) -> str | None:
+def refusal(duty: Duty | Standing, user: User, action: str, scope: Scope) -> str | None:
     """Why the user's role or department may not take `action` on the duty, in Chinese; None when they may."""
+    duty = standing(duty)
     if user.id == SYSTEM:
         return "system 是系统自动处理的身份，不能用于人的操作"
     if UserRole.ADMIN in user.roles:
@@ -108,7 +161,7 @@ def refusal(duty: Duty, user: User, action: str, scope: Scope) -> str | None:
     if action in LEAD:
         if not user.has(UserRole.OFFICER):
             return "需要承办人角色"
-        return None if user.department == duty.spec.lead else "只有牵头部门的承办人可以办理"
+        return None if user.department == duty.lead else "只有牵头部门的承办人可以办理"
     if action in COORDINATING:
         if not user.has(UserRole.COORDINATOR):
             return "需要统筹协调人员角色"
@@ -116,7 +169,7 @@ def refusal(duty: Duty, user: User, action: str, scope: Scope) -> str | None:
     if action == "reply":
         if not user.has(UserRole.CONSULTEE):
             return "需要征求意见单位联系人角色"
-        return None if user.department in duty.spec.consultees else "该部门不在本任务的征求意见范围内"
+        return None if user.department in duty.consultees else "该部门不在本任务的征求意见范围内"
     if action == "review":
         if not user.has(UserRole.REVIEWER):
             return "需要审核人员角色"
@@ -126,58 +179,54 @@ def refusal(duty: Duty, user: User, action: str, scope: Scope) -> str | None:
     return "角色不允许"
 
 
-def state_allows(duty: Duty, action: str) -> bool:
+def state_allows(duty: Duty | Standing, action: str) -> bool:
     """Whether the duty's state (and track) lets the action be taken at all, whoever takes it."""
+    duty = standing(duty)
     state = duty.state
     if action == "withdraw":
         return not state.terminal
-    if action == "publish" and duty.spec.track is Track.LEGISLATIVE:
+    if action == "publish" and duty.track is Track.LEGISLATIVE:
         return False
-    if action == "forward" and duty.spec.track is not Track.LEGISLATIVE:
+    if action == "forward" and duty.track is not Track.LEGISLATIVE:
         return False
-    if action in ("reply", "reply_for") and not unanswered(duty):
+    if action in ("reply", "reply_for") and not duty.unanswered:
         return False
     events = _EVENTS.get(action, (action,))
     return any((state, e) in TRANSITIONS or state in IN_PLACE.get(e, frozenset()) for e in events)
 
 
-def blocked(duty: Duty, action: str) -> bool:
+def blocked(duty: Duty | Standing, action: str) -> bool:
     """Whether the action would cut short the stage's machine work: it ends the stage, or it uploads a draft
     while the stage's own draft is still being made."""
-    if not pending(duty):
+    duty = standing(duty)
+    if not duty.pending:
         return False
     if action == "upload":
         return True
     return any((duty.state, e) in TRANSITIONS for e in _EVENTS.get(action, (action,)))
 
 
-def unanswered(duty: Duty) -> tuple[str, ...]:
-    """The departments whose request in the open round is still unanswered."""
-    if duty.state is not State.CONSULTING:
-        return ()
-    return tuple(r.consultee for r in duty.current_requests() if r.reply is None)
-
-
-def allowed_actions(duty: Duty, user: User, scope: Scope) -> frozenset[str]:
+def allowed_actions(duty: Duty | Standing, user: User, scope: Scope) -> frozenset[str]:
     """Every action the user may take on the duty now."""
+    duty = standing(duty)
     found = set()
     for action in ACTIONS:
         if refusal(duty, user, action, scope) or not state_allows(duty, action) or blocked(duty, action):
             continue
-        if action == "reply" and user.department not in unanswered(duty):
+        if action == "reply" and user.department not in duty.unanswered:
             continue
         found.add(action)
     return frozenset(found)
 
 
-def authorize(duty: Duty, user: User, action: str, scope: Scope) -> None:
+def authorize(duty: Duty | Standing, user: User, action: str, scope: Scope) -> None:
     """Raise NotPermitted when the user's role or department may not take the action, MachineWorkPending
     when it would cut the stage's machine work short; the aggregate checks the state when it is applied."""
     why = refusal(duty, user, action, scope)
     if why is not None:
         raise NotPermitted(user.id, label(action), why)
     if blocked(duty, action):
-        raise MachineWorkPending(duty.id, label(action))
+        raise MachineWorkPending(standing(duty).duty_id, label(action))
 
 
 def may_ingest(user: User, coordinator: str | None) -> str | None:
@@ -195,36 +244,32 @@ def may_ingest(user: User, coordinator: str | None) -> str | None:
 # --- reading ----------------------------------------------------------------------------------------------
 
 
-def submitted(duty: Duty) -> bool:
-    """Whether the duty has been submitted for review at least once (the legal office sees it from then on)."""
-    return any(e.action == "submit" for e in duty.events)
-
-
-def reads_whole(duty: Duty, user: User, scope: Scope) -> bool:
+def reads_whole(duty: Duty | Standing, user: User, scope: Scope) -> bool:
     """Whether the user sees everything of the duty: every document, every reply."""
+    duty = standing(duty)
     if user.id == SYSTEM:
         return False
-    if UserRole.ADMIN in user.roles or user.department == duty.spec.lead:
+    if UserRole.ADMIN in user.roles or user.department == duty.lead:
         return True
     if user.has(UserRole.COORDINATOR) and user.department == scope.coordinator:
         return True
-    return user.has(UserRole.REVIEWER) and user.department == scope.reviewer and submitted(duty)
+    return user.has(UserRole.REVIEWER) and user.department == scope.reviewer and duty.submitted
 
 
-def consulted(duty: Duty, user: User) -> bool:
+def consulted(duty: Duty | Standing, user: User) -> bool:
     """Whether the user's department has been asked for its opinion on the duty."""
-    return any(r.consultee == user.department for r in duty.requests)
+    return user.department in standing(duty).asked
 
 
-def can_read(duty: Duty, user: User, scope: Scope) -> bool:
+def can_read(duty: Duty | Standing, user: User, scope: Scope) -> bool:
     """Whether the user may open the duty at all (its facts and timeline)."""
     return reads_whole(duty, user, scope) or consulted(duty, user)
 
 
-def readable_replies(duty: Duty, user: User, scope: Scope) -> frozenset[str]:
+def readable_replies(duty: Duty | Standing, user: User, scope: Scope) -> frozenset[str]:
     """The consulted departments whose requests, replies and opinions the user may see."""
     if reads_whole(duty, user, scope):
-        return frozenset(r.consultee for r in duty.requests)
+        return frozenset(standing(duty).asked)
     return frozenset({user.department}) if consulted(duty, user) else frozenset()
 
 

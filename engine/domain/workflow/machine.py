@@ -51,16 +51,20 @@ class Work:
 
 def pending(duty: Duty) -> bool:
     """Whether the documents of the duty's stage are still to be made (a person must not end the stage yet)."""
-    return duty.machine_done != duty.stage_version and bool(MACHINE_WORK.get(duty.state))
+    return pending_work(duty.state, duty.stage_version, duty.machine_done)
+
+
+def pending_work(state: State, stage_version: int, machine_done: int) -> bool:
+    """Whether the documents of a stage are still to be made, from the duty's row."""
+    return machine_done != stage_version and bool(MACHINE_WORK.get(state))
 
 
 def work_for(duty: Duty, now: dt.datetime, stage_version: int | None = None) -> Work | None:
     """The machine work a duty needs at `now`, or None; only for `stage_version` when one is named."""
     if stage_version is not None and duty.stage_version != stage_version:
         return None
-    kinds = MACHINE_WORK.get(duty.state, ())
-    if duty.machine_done != duty.stage_version and kinds:
-        return Work(duty.id, duty.state, duty.stage_version, now, kinds)
+    if pending(duty):
+        return Work(duty.id, duty.state, duty.stage_version, now, MACHINE_WORK[duty.state])
     if duty.window_ended(now):
         return Work(duty.id, duty.state, duty.stage_version, now, closes_window=True)
     return None

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -400,20 +401,8 @@ class Duty:
     # --- time ------------------------------------------------------------------------------------------------
 
     def stage_ends(self) -> dict[Stage, dt.date]:
-        """The day each finished stage ended, from the audit trail. A return for amendment reopens revision and
-        everything after it, so their earlier ends no longer count."""
-        ended: dict[Stage, dt.date] = {}
-        for e in self.events:
-            reopened = {
-                "review_returned": Stage.REVISION,
-                "return": Stage.REVISION,
-                "open_consultation": Stage.CONSULTATION,
-            }.get(e.action)
-            for stage in remaining_from(reopened) if reopened else ():
-                ended.pop(stage, None)
-            if e.action in _STAGE_ENDED_BY:
-                ended[_STAGE_ENDED_BY[e.action]] = local_date(e.at)
-        return ended
+        """The day each finished stage ended, from the audit trail (see `stage_ends`)."""
+        return stage_ends((e.action, e.at) for e in self.events)
 
     def milestones(self, calendar: WorkCalendar, plan: Plan) -> dict[Stage, dt.date]:
         if self.last_working_day is None:
@@ -425,6 +414,27 @@ class Duty:
 
     def overdue(self, today: dt.date) -> bool:
         return state_overdue(self.state, self.last_working_day, today)
+
+
+STAGE_EVENTS = frozenset(_STAGE_ENDED_BY) | {"review_returned", "return"}  # the events `stage_ends` reads
+
+
+def stage_ends(events: Iterable[tuple[str, dt.datetime]]) -> dict[Stage, dt.date]:
+    """The day each finished stage ended, from a duty's (action, moment) events in order. A return for
+    amendment reopens revision and everything after it, and a new consultation round reopens consultation, so
+    their earlier ends no longer count."""
+    ended: dict[Stage, dt.date] = {}
+    for action, at in events:
+        reopened = {
+            "review_returned": Stage.REVISION,
+            "return": Stage.REVISION,
+            "open_consultation": Stage.CONSULTATION,
+        }.get(action)
+        for stage in remaining_from(reopened) if reopened else ():
+            ended.pop(stage, None)
+        if action in _STAGE_ENDED_BY:
+            ended[_STAGE_ENDED_BY[action]] = local_date(at)
+    return ended
 
 
 def state_overdue(state: State, last_working_day: dt.date | None, today: dt.date) -> bool:

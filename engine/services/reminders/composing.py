@@ -17,7 +17,7 @@ from engine.domain.reminders.planner import Kind, Reminder, stage_slug, working_
 from engine.domain.workflow.milestones import Stage
 from engine.domain.workflow.model import SHANGHAI, local_date
 from engine.errors import UnknownDepartment
-from engine.services.reminders.digest import digest_context, display_name
+from engine.services.reminders.digest import digest_context
 
 if TYPE_CHECKING:
     from engine.domain.ports import Ports
@@ -93,7 +93,7 @@ def _reminder_mail(
     primary = rows[0]
     cc = tuple(a for a in {_contact(r.cc, ports) for r in rows if r.cc} if a is not None)
     items = [_item(r, today, ports) for r in rows]
-    lead = display_name(fact.lead, ports) if fact.lead else ""
+    lead = ports.registry.display_of(fact.lead) if fact.lead else ""
     context = {
         "duty": {
             "id": fact.id,
@@ -133,7 +133,7 @@ def _item(r: Reminder, today: dt.date, ports: Ports) -> dict[str, object]:
     about = STAGE_NAMES.get(r.about, r.about)
     if r.kind is Kind.REPLY_DUE:
         consultee = r.about.partition("-")[2]
-        about = display_name(consultee, ports)
+        about = ports.registry.display_of(consultee)
     return {
         "key": r.key,
         "kind": r.kind.value,

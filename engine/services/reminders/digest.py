@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from engine.domain.ports import DutyFacts, StoredReminder, UnitOfWork
 from engine.domain.reminders.planner import Reminder, working_days_left
 from engine.domain.workflow.model import State, local_date, state_at_risk, state_overdue
-from engine.errors import UnknownDepartment
 
 if TYPE_CHECKING:
     from engine.domain.ports import Ports
@@ -17,20 +16,12 @@ if TYPE_CHECKING:
 STATUS_NAMES = {"uncertain": "投递结果不明", "folded": "逾期未发出", "failed": "未能发送"}
 
 
-def display_name(key: str, ports: Ports) -> str:
-    """The department's display name, or its key when the registry no longer knows it."""
-    try:
-        return ports.registry.get(key).display
-    except UnknownDepartment:
-        return key
-
-
 def _duty_row(duty: DutyFacts, today: dt.date, ports: Ports, link: str) -> dict[str, Any]:
     due = duty.last_working_day or today
     return {
         "id": duty.id,
         "title": duty.title or duty.id,
-        "lead": display_name(duty.lead, ports) if duty.lead else "",
+        "lead": ports.registry.display_of(duty.lead) if duty.lead else "",
         "state": duty.state,
         "deadline": duty.deadline,
         "left": working_days_left(today, due, ports.calendar),
@@ -44,7 +35,7 @@ def _reminder_row(s: StoredReminder, ports: Ports) -> dict[str, Any]:
         "key": s.key,
         "kind": s.reminder.kind.value,
         "duty": s.reminder.subject,
-        "to": f"{display_name(department, ports)}（{role}）",
+        "to": f"{ports.registry.display_of(department)}（{role}）",
         "day": s.reminder.send_on,
         "status": STATUS_NAMES.get(s.status, s.status),
         "error": s.error,

@@ -1,0 +1,206 @@
+"""What waits on whom, and how a notice stands: the task list, the notice board and its burndown.
+
+Read models: each reads duty rows through a read-only unit of work (a few SQL queries, no aggregate), and
+works out actions, milestones and risk with the same pure functions the workflow uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from engine.domain.ports import DutyRow, Ports
+from engine.domain.reminders.planner import working_days_left
+from engine.domain.workflow.access import ACTIONS, Scope, Standing, allowed_actions, can_read
+from engine.domain.workflow.machine import pending_work
+from engine.domain.workflow.milestones import Stage, milestones
+from engine.domain.workflow.model import (
+    STAGE_EVENTS,
+    State,
+    local_date,
+    stage_ends,
+    state_at_risk,
+    state_overdue,
+)
+from engine.domain.workflow.people import User
+from engine.errors import NoticeNotFound
+
+# What waits on a person: the actions that move their duties on (not extend, reassign, withdraw, which are
+# decisions, nor recording a paper reply for someone else).
+TASK_ACTIONS = frozenset(
+    {"start", "upload", "open_consultation", "reply", "close_consultation", "decide", "submit"}
+    | {"review", "deliberate", "publish", "forward", "file"}
+)
+_ENDS = STAGE_EVENTS | {"open_consultation"}
+_FINISHED = {"publish": State.PUBLISHED, "forward": State.FORWARDED, "withdraw": State.WITHDRAWN}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One duty that waits on the person, what they may do now, and by when."""
+
+    duty_id: str
+    notice_id: str
+    title: str
+    lead: str
+    state: State
+    actions: tuple[str, ...]
+    due: dt.date | None
+    workdays_left: int | None  # negative when overdue
+    overdue: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One duty of a notice against its milestones: planned, and the day each finished stage ended."""
+
+    duty_id: str
+    location: str
+    title: str
+    lead: str  # the department's display name
+    officer: str  # the 承办人's e-mail as the catalogue names it
+    co_departments: tuple[str, ...]  # display names
+    deadline: dt.date | None
+    state: State
+    planned: dict[Stage, dt.date]
+    actual: dict[Stage, dt.date]
+    next_stage: Stage | None
+    next_due: dt.date | None
+    workdays_left: int | None  # to the last working day; negative once it has passed
+    at_risk: bool
+    overdue: bool
+    pending: bool  # the system is still making the stage's documents
+    version: int
+
+
+@dataclass(frozen=True)
+class Board:
+    notice_id: str
+    title: str
+    deadline: dt.date | None
+    today: dt.date
+    rows: tuple[BoardRow, ...]
+
+
+@dataclass(frozen=True)
+class Burndown:
+    """Open duties at the end of each day: planned (even progress over the working days to the deadline's last
+    working day) and actual (up to today; None after it)."""
+
+    notice_id: str
+    days: tuple[dt.date, ...]
+    planned: tuple[int, ...]
+    actual: tuple[int | None, ...]
+
+
+def tasks_for(user_id: str, today: dt.date, *, ports: Ports) -> list[Task]:
+    """What waits on the person: every duty where they may move something on, overdue first, then by due day."""
+    with ports.reading() as uow:
+        user = uow.users.get(user_id)
+        rows = uow.views.task_rows(user.department)
+        ends = uow.views.events([r.id for r in rows], _ENDS)
+    tasks = [t for r in rows if (t := _task(r, user, today, ends.get(r.id, []), ports)) is not None]
+    return sorted(tasks, key=lambda t: (not t.overdue, t.due or dt.date.max, t.duty_id))
+
+
+def _task(
+    row: DutyRow, user: User, today: dt.date, events: list[tuple[str, dt.datetime]], ports: Ports
+) -> Task | None:
+    actions = allowed_actions(Standing.of_row(row), user, Scope(row.coordinator, row.reviewer)) & TASK_ACTIONS
+    if row.undecided == 0:
+        actions -= {"decide"}
+    if not actions:
+        return None
+    if row.state is State.CONSULTING and row.reply_due is not None:
+        due = row.reply_due  # replying and closing both wait on the round's due day
+    else:
+        due = _planned(row, events, ports).get(row.state.stage) if row.last_working_day else None
+    left = working_days_left(today, due, ports.calendar) if due else None
+    order = tuple(a for a in ACTIONS if a in actions)  # in the order of the procedure
+    return Task(
+        row.id,
+        row.notice_id,
+        row.title,
+        ports.registry.display_of(row.lead),
+        row.state,
+        order,
+        due,
+        left,
+        due is not None and today > due,
+        row.version,
+    )
+
+
+def notice_board(notice_id: str, today: dt.date, *, ports: Ports, user_id: str | None = None) -> Board:
+    """Every duty of a notice against its milestones; for a user, only the duties they may read.
+
+    Raise NotFound for a notice never ingested.
+    """
+    with ports.reading() as uow:
+        notice = uow.notices.get(notice_id)
+        if notice is None:
+            raise NoticeNotFound(notice_id)
+        user = uow.users.get(user_id) if user_id is not None else None
+        rows = uow.views.notice_rows(notice_id)
+        ends = uow.views.events([r.id for r in rows], _ENDS)
+    if user is not None:
+        rows = [r for r in rows if can_read(Standing.of_row(r), user, Scope(r.coordinator, r.reviewer))]
+    board = tuple(_board_row(r, today, ends.get(r.id, []), ports) for r in rows)
+    return Board(notice_id, notice.info.title, notice.deadline, today, board)
+
+
+def _board_row(row: DutyRow, today: dt.date, events: list[tuple[str, dt.datetime]], ports: Ports) -> BoardRow:
+    actual = stage_ends(events)
+    planned = (
+        milestones(row.last_working_day, ports.calendar, ports.plan, actual) if row.last_working_day else {}
+    )
+    stage = None if row.state.terminal or row.state is State.PUBLISHED else row.state.stage
+    lwd = row.last_working_day
+    return BoardRow(
+        row.id,
+        row.location,
+        row.title,
+        ports.registry.display_of(row.lead),
+        row.officer,
+        tuple(ports.registry.display_of(k) for k in row.co_departments),
+        row.deadline,
+        row.state,
+        planned,
+        actual,
+        stage,
+        planned.get(stage) if stage else None,
+        working_days_left(today, lwd, ports.calendar) if lwd and stage else None,
+        state_at_risk(row.state, lwd, today, ports.calendar, ports.plan),
+        state_overdue(row.state, lwd, today),
+        pending_work(row.state, row.stage_version, row.machine_done),
+        row.version,
+    )
+
+
+def burndown(notice_id: str, today: dt.date, *, ports: Ports) -> Burndown:
+    """Open duties per day from the notice's date to its deadline, planned against actual."""
+    with ports.reading() as uow:
+        notice = uow.notices.get(notice_id)
+        if notice is None:
+            raise NoticeNotFound(notice_id)
+        rows = uow.views.notice_rows(notice_id)
+        finished = uow.views.events([r.id for r in rows], frozenset(_FINISHED))
+    start = notice.info.date or notice.ingested_at.date()
+    last = max((r.last_working_day for r in rows if r.last_working_day), default=notice.deadline or start)
+    days = tuple(start + dt.timedelta(days=n) for n in range((max(last, start) - start).days + 1))
+    done_on = {duty: min(local_date(at) for _, at in events) for duty, events in finished.items()}
+    total = ports.calendar.count_workdays(start, last) or 1
+    planned = tuple(
+        round(len(rows) * (1 - ports.calendar.count_workdays(start, day) / total)) for day in days
+    )
+    actual = tuple(
+        sum(1 for r in rows if r.id not in done_on or done_on[r.id] > day) if day <= today else None
+        for day in days
+    )
+    return Burndown(notice_id, days, planned, actual)
+
+
+def _planned(row: DutyRow, events: list[tuple[str, dt.datetime]], ports: Ports) -> dict[Stage, dt.date]:
+    assert row.last_working_day is not None
+    return milestones(row.last_working_day, ports.calendar, ports.plan, stage_ends(events))
