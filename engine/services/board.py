@@ -112,6 +112,7 @@ def _task(
         actions -= {"decide"}
     if not actions:
         return None
+    due: dt.date | None
     if row.state is State.CONSULTING and row.reply_due is not None:
         due = row.reply_due  # replying and closing both wait on the round's due day
     else:
