@@ -24,9 +24,18 @@ from engine.domain.departments import Department, Registry
 from engine.domain.drafting.history import Decision, Legality
 from engine.domain.intake.duties import Coordinator, DutySpec, NoticeInfo
 from engine.domain.intake.notice import Reference
-from engine.domain.ports import Dispatch, DutyFacts, NoticeRecord, StoredReminder, UnitOfWork
+from engine.domain.ports import (
+    AuditRecord,
+    Dispatch,
+    DutyFacts,
+    DutyRow,
+    NoticeRecord,
+    StoredReminder,
+    UnitOfWork,
+)
 from engine.domain.reminders.planner import Kind, Reminder
 from engine.domain.workdays import WorkCalendar
+from engine.domain.workflow.accounts import Account
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.model import Duty, State
 from engine.domain.workflow.people import User, UserRole
@@ -1143,3 +1152,127 @@ def test_the_next_day_is_the_first_pending_send_day_after_the_given_one(uow: Uow
         assert u.reminders.next_day(TODAY) == D(2007, 10, 18)
         assert u.reminders.next_day(D(2007, 10, 18)) == D(2007, 10, 22)
         assert u.reminders.next_day(D(2007, 10, 22)) is None
+
+
+# --- accounts and the audit trail ---------------------------------------------------------------------------
+
+
+def test_an_account_is_a_users_and_starts_without_a_password(ready: UowFactory) -> None:
+    with ready() as u:
+        with pytest.raises(UnknownUser):
+            u.accounts.get("u.caizheng")
+        u.users.add(_member("caizheng"), NOW)
+        assert u.accounts.get("u.caizheng") == Account("u.caizheng")
+        with pytest.raises(UnknownUser):
+            u.accounts.save(Account("nobody", disabled=True))
+
+
+def test_a_saved_account_reads_back_and_leaves_the_user_as_it_was(ready: UowFactory) -> None:
+    account = Account("u.caizheng", "$argon2id$hash", True, True, 3, at(10, 16, 9, 30), at(10, 15, 8), 7)
+    with ready() as u:
+        u.users.add(_member("caizheng"), NOW)
+        u.accounts.save(account)
+        u.commit()
+    with ready() as u:
+        assert u.accounts.get("u.caizheng") == account
+        assert u.users.get("u.caizheng") == _member("caizheng")
+        u.users.add(
+            replace(_member("caizheng"), name="财政联络员"), NOW
+        )  # updating the user keeps the account
+        assert u.accounts.get("u.caizheng") == account
+
+
+def test_the_audit_trail_keeps_records_in_order_and_finds_them_by_subject_or_actor(ready: UowFactory) -> None:
+    records = [
+        AuditRecord(at(10, 15, 9), "admin", "user-add", "li.si", "caizheng officer"),
+        AuditRecord(at(10, 15, 10), "li.si", "login", "li.si"),
+        AuditRecord(at(10, 16, 9), "li.si", "export", f"{DUTY}.draft.v1", "征求意见稿.docx"),
+    ]
+    with ready() as u:
+        for r in records:
+            u.audit.record(r)
+        u.commit()
+    with ready() as u:
+        assert u.audit.list() == records
+        assert u.audit.list(subject="li.si") == records[:2]
+        assert u.audit.list(actor="li.si") == records[1:]
+        assert u.audit.list(subject="li.si", actor="admin") == records[:1]
+
+
+# --- read models --------------------------------------------------------------------------------------------
+
+
+def _rows_by_id(rows: list[DutyRow]) -> dict[str, DutyRow]:
+    return {r.id: r for r in rows}
+
+
+def test_a_duty_row_says_what_the_lists_need_of_the_duty_and_its_notice(ready: UowFactory) -> None:
+    duty = lived(new_duty(), LIFE[:6])  # consulting: renshi and maogong replied, round 1
+    waiting = lived(new_duty("sfb2007-129-02-02-2-caizheng"), (*LIFE[:1], *LIFE[2:4]))  # nobody replied yet
+    with ready() as u:
+        u.duties.add(duty)
+        u.duties.add(waiting)
+        u.commit()
+    with ready() as u:
+        rows = _rows_by_id(u.views.notice_rows(NOTICE))
+    row, open_row = rows[DUTY], rows[waiting.id]
+    assert (row.state, row.lead, row.version, row.stage_version, row.machine_done) == (
+        State.CONSULTING, "keji", 1, duty.stage_version, -1,
+    )  # fmt: skip
+    assert (row.coordinator, row.reviewer, row.title, row.location) == (
+        "maogong", "fazhiban", duty.spec.title, duty.spec.location,
+    )  # fmt: skip
+    assert (row.deadline, row.last_working_day, row.consultees) == (
+        duty.deadline, duty.last_working_day, duty.spec.consultees,
+    )  # fmt: skip
+    assert (row.unanswered, row.undecided, row.submitted) == ((), 3, False)
+    assert row.reply_due == max(r.due for r in duty.requests) and row.asked == ("maogong", "renshi")
+    assert open_row.unanswered == ("maogong", "renshi") and open_row.undecided == 0
+    with ready() as u:
+        assert u.views.notice_rows(EARLIER_NOTICE) == [] and u.views.notice_rows("no-such-notice") == []
+
+
+def test_the_open_round_is_the_latest_and_a_submission_is_seen(ready: UowFactory) -> None:
+    duty = lived(new_duty(), LIFE[:14])  # a second round is open, renshi has answered it, maogong not yet
+    with ready() as u:
+        u.duties.add(duty)
+        u.commit()
+    with ready() as u:
+        [row] = u.views.notice_rows(NOTICE)
+    assert (row.state, row.unanswered, row.submitted) == (State.CONSULTING, ("maogong",), True)
+    assert row.reply_due == max(r.due for r in duty.current_requests())
+
+
+def test_task_rows_are_the_unfinished_duties_that_may_wait_on_a_department(ready: UowFactory) -> None:
+    led = lived(new_duty("sfb2007-129-01-01-1-keji", lead="keji"), (LIFE[0],))
+    asked = lived(new_duty("sfb2007-129-01-01-2-caizheng"), (*LIFE[:1], *LIFE[2:4]))  # asks maogong, renshi
+    reviewing = lived(new_duty("sfb2007-129-01-01-3-caizheng"), LIFE[:10])  # reassigned to keji
+    deliberating = lived(new_duty("sfb2007-129-01-01-4-caizheng"), LIFE[:17])  # reassigned to keji
+    done = lived(new_duty("sfb2007-129-01-01-5-keji", lead="keji"), (LIFE[0],))
+    done.withdraw(COORDINATOR, at(9, 26), "合并")
+    with ready() as u:
+        for d in (led, asked, reviewing, deliberating, done):
+            u.duties.add(d)
+        u.commit()
+    with ready() as u:
+        found = {
+            dept: [r.id for r in u.views.task_rows(dept)]
+            for dept in ("keji", "renshi", "maogong", "fazhiban")
+        }
+    assert found == {
+        "keji": [led.id, reviewing.id, deliberating.id],  # it leads them
+        "renshi": [asked.id],  # its reply is awaited
+        "maogong": [asked.id, deliberating.id],  # its reply is awaited; it coordinates the deliberation
+        "fazhiban": [reviewing.id],  # the legal office reviews it
+    }
+
+
+def test_events_are_found_by_duty_and_action_in_order(ready: UowFactory) -> None:
+    duty = lived(new_duty(), LIFE)
+    with ready() as u:
+        u.duties.add(duty)
+        u.commit()
+    wanted = frozenset({"open_consultation", "submit"})
+    with ready() as u:
+        found = u.views.events([DUTY, "no-such-duty"], wanted)
+    assert found == {DUTY: [(e.action, e.at) for e in duty.events if e.action in wanted]}

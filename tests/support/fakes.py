@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,7 +14,14 @@ from engine.domain.drafting.versions import (
     NewDocument,
     checksum,
 )
-from engine.domain.ports import Dispatcher, DocumentStore, MailSession, MailTransport, Outgoing
+from engine.domain.ports import (
+    Dispatcher,
+    DocumentStore,
+    MailSession,
+    MailTransport,
+    Outgoing,
+    PasswordHasher,
+)
 from engine.errors import DocumentNotFound, MailUnavailable
 
 
@@ -93,12 +102,33 @@ class RecordingDispatcher:
         return []
 
 
-def _conforms(store: InMemoryDocumentStore, mailbox: MemoryMailbox, dispatcher: RecordingDispatcher) -> None:
+class QuickPasswords:
+    """The fake of the PasswordHasher port: salted SHA-256, fast where argon2 takes a tenth of a second."""
+
+    def hash(self, password: str) -> str:
+        salt = secrets.token_hex(8)
+        return f"sha256${salt}${hashlib.sha256((salt + password).encode()).hexdigest()}"
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        scheme, _, rest = password_hash.partition("$")
+        salt, _, digest = rest.partition("$")
+        if scheme != "sha256" or not digest:
+            return False
+        return secrets.compare_digest(hashlib.sha256((salt + password).encode()).hexdigest(), digest)
+
+
+def _conforms(
+    store: InMemoryDocumentStore,
+    mailbox: MemoryMailbox,
+    dispatcher: RecordingDispatcher,
+    hasher: QuickPasswords,
+) -> None:
     """mypy checks here that each fake is what its port says (engine.domain.ports)."""
-    checked: tuple[DocumentStore, MailTransport, MailSession, Dispatcher] = (
+    checked: tuple[DocumentStore, MailTransport, MailSession, Dispatcher, PasswordHasher] = (
         store,
         mailbox,
         mailbox,
         dispatcher,
+        hasher,
     )
     del checked

@@ -47,7 +47,7 @@ class SqlReadModels:
 
     def task_rows(self, department: str) -> list[DutyRow]:
         rounds = r.alias("rounds")
-        current = sa.select(sa.func.max(rounds.c.round)).where(rounds.c.duty_id == d.c.id).scalar_subquery()
+        current = sa.select(sa.func.max(rounds.c.round)).where(rounds.c.duty_id == r.c.duty_id).scalar_subquery()
         waiting = sa.exists().where(
             r.c.duty_id == d.c.id, r.c.round == current, r.c.consultee == department, r.c.reply.is_(None)
         )
