@@ -25,11 +25,12 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from engine.adapters.prefect.dispatcher import PrefectDispatcher
 from engine.adapters.sql import schema
 from engine.bootstrap import InProcessDispatcher, Workflow, open_workflow
-from engine.domain.drafting.history import Decision
+from engine.domain.drafting.history import Decision, Legality
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.machine import MACHINE_WORK
 from engine.domain.workflow.model import State
 from engine.entrypoints.prefect.local import LocalPrefect, free_port
+from engine.errors import MachineWorkPending
 from engine.services import workflow as wf
 from tests.support.workflows import SAMPLE, at, workflow_with_people
 
@@ -222,3 +223,65 @@ def test_the_dispatcher_is_chosen_from_the_settings(tmp_path: Path) -> None:
     )
     for flow in (workflow, wired):
         flow.db_engine.dispose()
+
+
+def _refused_until_settled(s: Setup, act: Callable[[], object], what: str) -> None:
+    """While the stage's run has not been picked up (no worker), the action that would end the stage is refused
+    and changes nothing; once a worker has made the documents, it goes through."""
+    before = s.duty()
+    with pytest.raises(MachineWorkPending, match="系统正在生成本阶段文稿"):
+        act()
+    assert s.duty() == before, f"{what}: a refused action changed the duty"
+    worker = s.worker(f"worker-{what}")
+    _wait(s.settled, what=f"the documents before {what}")
+    worker.send_signal(signal.SIGINT)
+    worker.wait(30)
+    act()
+
+
+def test_no_stage_ends_before_its_documents_exist_through_a_prefect_deployment(setup: Setup) -> None:
+    """start → consult, window end → submit, submit → review → deliberate, publish → file: with no worker
+    running, every next step is refused until the stage's documents are made, and every stage ends up with
+    them. (The window's end is machine work itself: the run that closes it makes the 意见采纳情况表.)"""
+    s = setup
+    p, d = s.remote.ports, s.remote.dispatcher
+    wf.start_duty(SAMPLE, actor="zhang", now=at("2007-09-11"), ports=p, dispatcher=d)
+    _refused_until_settled(
+        s,
+        lambda: wf.open_consultation(SAMPLE, actor="zhang", now=at("2007-09-28"), ports=p, dispatcher=d),
+        "consult",
+    )
+    worker = s.worker("worker-close")
+    _wait(s.settled, what="the consultation letters")
+    wf.close_due_consultations(at("2007-10-13", 9), ports=p, dispatcher=d)  # the window ends: silence counts
+    _wait(lambda: s.duty().state is State.REVISING and s.settled(), what="the closing and the adoption table")
+    worker.send_signal(signal.SIGINT)
+    worker.wait(30)
+    wf.submit_for_review(SAMPLE, actor="zhang", now=at("2007-10-15"), ports=p, dispatcher=d)
+    _refused_until_settled(
+        s,
+        lambda: wf.record_review(
+            SAMPLE, Legality.LAWFUL, "", actor="fa", now=at("2007-10-22"), ports=p, dispatcher=d
+        ),
+        "review",
+    )
+    _refused_until_settled(
+        s,
+        lambda: wf.deliberate(SAMPLE, True, "", actor="office", now=at("2007-10-25"), ports=p, dispatcher=d),
+        "deliberate",
+    )
+    wf.publish(
+        SAMPLE, "深财〔2007〕35号", dt.date(2007, 10, 26), dt.date(2008, 1, 1), actor="zhang",
+        now=at("2007-10-26"), ports=p, dispatcher=d,
+    )  # fmt: skip
+    _refused_until_settled(
+        s,
+        lambda: wf.file_duty(
+            SAMPLE, dt.date(2007, 11, 2), actor="zhang", now=at("2007-11-02"), ports=p, dispatcher=d
+        ),
+        "file",
+    )
+    assert s.duty().state is State.FILED
+    made = {r.kind for r in s.rows(schema.documents)}
+    wanted = {k.value for kinds in MACHINE_WORK.values() for k in kinds}
+    assert wanted <= made, f"stages without their documents: {sorted(wanted - made)}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from engine.domain.drafting.history import Decision, Legality, ReplyKind
 from engine.domain.drafting.versions import DocumentKind, NewDocument, Origin
 from engine.domain.workflow.consultation import OpinionInput
-from engine.domain.workflow.machine import Work
+from engine.domain.workflow.machine import MACHINE_WORK, Work
 from engine.domain.workflow.milestones import Stage
 from engine.domain.workflow.model import State
 from engine.errors import DutyNotFound, MachineWorkPending
@@ -453,3 +454,51 @@ def test_the_timeline_follows_an_extension(world: World) -> None:
         t.milestones[Stage.PUBLISH] == dt.date(2008, 3, 31)
         and t.milestones[Stage.DRAFTING] > before[Stage.DRAFTING]
     )
+
+
+def test_in_process_no_stage_ends_before_its_documents_exist(world: World) -> None:
+    """start → consult, window end → submit, submit → review → deliberate, publish → file: with the machine work
+    left undone (a crash), each next step is refused and changes nothing; the reconciler makes the documents
+    and the step goes through. Every stage ends up with its documents."""
+    p, idle = world.ports, world.dispatcher  # records only: the machine work is left undone
+    reconciler = InProcessDispatcher(p)
+
+    def refused_then_done(act: Callable[[], object], now: dt.datetime) -> None:
+        before = world.duty()
+        with pytest.raises(MachineWorkPending):
+            act()
+        assert world.duty() == before
+        reconciler.reconcile(now)
+        act()
+
+    wf.start_duty(SAMPLE, actor="zhang", now=START, ports=p, dispatcher=idle)
+    refused_then_done(
+        lambda: wf.open_consultation(SAMPLE, actor="zhang", now=OPENED, ports=p, dispatcher=idle), OPENED
+    )
+    reconciler.reconcile(WINDOW_ENDED)  # the letters, dated when the consultation opened
+    reconciler.reconcile(WINDOW_ENDED)  # the next tick: the window has ended, silence counts
+    assert world.state() is State.REVISING
+    wf.submit_for_review(SAMPLE, actor="zhang", now=at("2007-10-15"), ports=p, dispatcher=idle)
+    review = lambda: wf.record_review(  # noqa: E731
+        SAMPLE, Legality.LAWFUL, "", actor="fa", now=at("2007-10-22"), ports=p, dispatcher=idle
+    )
+    refused_then_done(review, at("2007-10-22"))
+    refused_then_done(
+        lambda: wf.deliberate(
+            SAMPLE, True, "", actor="office", now=at("2007-10-25"), ports=p, dispatcher=idle
+        ),
+        at("2007-10-25"),
+    )
+    wf.publish(
+        SAMPLE, "深财〔2007〕35号", dt.date(2007, 10, 26), dt.date(2008, 1, 1), actor="zhang",
+        now=at("2007-10-26"), ports=p, dispatcher=idle,
+    )  # fmt: skip
+    refused_then_done(
+        lambda: wf.file_duty(
+            SAMPLE, dt.date(2007, 11, 2), actor="zhang", now=at("2007-11-02"), ports=p, dispatcher=idle
+        ),
+        at("2007-11-02"),
+    )
+    assert world.state() is State.FILED
+    made = {v.kind for v in world.documents()}
+    assert {k for kinds in MACHINE_WORK.values() for k in kinds} <= made
