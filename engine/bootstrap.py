@@ -22,6 +22,7 @@ from engine.domain.intake.duties import Catalogue
 from engine.domain.ports import Dispatcher, DocumentStore, MailTransport, PasswordHasher, Ports
 from engine.domain.reminders.mail import Address
 from engine.domain.workdays import WorkCalendar
+from engine.domain.workflow.ledger import LedgerWriter
 from engine.services.machine import InProcessDispatcher
 from engine.services.reminders.sending import Mailing
 
@@ -153,3 +154,10 @@ def dispatcher_for(settings: Settings, ports: Ports) -> Dispatcher:
         deployment=settings.prefect_deployment,
         stall_after=dt.timedelta(seconds=settings.prefect_stall_seconds),
     )
+
+
+def ledger_writer() -> LedgerWriter:
+    """The .xlsx writer of the 督办台账 (openpyxl), loaded only by the verbs that export one."""
+    from engine.adapters.ledger import write_ledger
+
+    return write_ledger

@@ -1,4 +1,8 @@
-"""The document verbs of `banfa`: draft a duty's documents and compare two versions; no database needed."""
+"""The document verbs of `banfa`: draft a duty's documents and compare two versions of a draft.
+
+Neither needs a database, except `banfa compare --versions A B`, which compares two stored versions as the
+user may read them (engine.services.exports).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,18 @@ from engine.adapters.atomic import write_atomic
 from engine.bootstrap import load_templates
 from engine.domain.drafting.versions import DocumentKind
 from engine.entrypoints.cli.app import app
-from engine.entrypoints.cli.terminal import current_rules, err, exit_codes, out, parse_today, settings
+from engine.entrypoints.cli.terminal import (
+    current_rules,
+    current_workflow,
+    err,
+    exit_codes,
+    out,
+    parse_now,
+    parse_today,
+    settings,
+)
 from engine.services import compare_drafts, draft_documents
+from engine.services.exports import compare_versions
 
 _DRAFTABLE = [k.value for k in DocumentKind if k not in (DocumentKind.COMPARISON, DocumentKind.ATTACHMENT)]
 
@@ -55,12 +69,35 @@ def draft(
 
 @app.command()
 def compare(
-    old: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="原稿 .docx")],
-    new: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="修改稿 .docx")],
     output: Annotated[Path, typer.Option("--out", help="修改对照表 .docx")],
+    old: Annotated[
+        Path | None, typer.Argument(exists=True, dir_okay=False, readable=True, help="原稿 .docx")
+    ] = None,
+    new: Annotated[
+        Path | None, typer.Argument(exists=True, dir_okay=False, readable=True, help="修改稿 .docx")
+    ] = None,
     title: Annotated[str | None, typer.Option("--title", help="文件标题，缺省取修改稿首段")] = None,
+    versions: Annotated[
+        tuple[str, str] | None,
+        typer.Option("--versions", help="改为比较已保存的两个版本：原稿和修改稿的文档编号（需 --as）"),
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option("--as", help="操作人（用户名），用于 --versions", envvar="BANFA_USER")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="操作时间，ISO 8601；不带时区视为北京时间；缺省为现在")
+    ] = None,
 ) -> None:
-    """比较两稿，逐条生成修改对照表。"""
+    """比较两稿，逐条生成修改对照表：两个 .docx 文件，或 --versions 给出的两个已保存版本。"""
+    if versions is not None:
+        if old is not None or new is not None:
+            raise typer.BadParameter("两个文件与 --versions 只能二选一", param_hint="--versions")
+        if not actor:
+            raise typer.BadParameter("比较已保存的版本须指明操作人", param_hint="--as")
+        _compare_versions(versions, output, title, actor, now)
+        return
+    if old is None or new is None:
+        raise typer.BadParameter("请给出原稿和修改稿两个 .docx 文件，或使用 --versions", param_hint="OLD NEW")
     with exit_codes():
         templates = load_templates(settings())
         data, warnings = compare_drafts(
@@ -73,4 +110,18 @@ def compare(
         for warning in warnings:
             err.print(f"[yellow]注意：[/]{warning}")
         write_atomic(output.resolve(), data)
+        out.print(f"已生成修改对照表：{output.resolve()}")
+
+
+def _compare_versions(
+    versions: tuple[str, str], output: Path, title: str | None, actor: str, now: str | None
+) -> None:
+    """The 修改对照表 of two stored versions, as the user may read them (the database is needed)."""
+    with exit_codes():
+        export = compare_versions(
+            *versions, actor=actor, now=parse_now(now), ports=current_workflow().ports, title=title
+        )
+        for warning in export.warnings:
+            err.print(f"[yellow]注意：[/]{warning}")
+        write_atomic(output.resolve(), export.data)
         out.print(f"已生成修改对照表：{output.resolve()}")

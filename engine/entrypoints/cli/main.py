@@ -18,6 +18,7 @@ from engine.entrypoints.cli import reminders  # noqa: F401
 from engine.entrypoints.cli import processes  # noqa: F401
 from engine.entrypoints.cli import views  # noqa: F401
 from engine.entrypoints.cli import workflow  # noqa: F401
+from engine.entrypoints.cli import exports  # noqa: F401
 from engine.entrypoints.cli import admin  # noqa: F401
 # isort: on
 
