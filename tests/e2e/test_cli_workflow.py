@@ -22,27 +22,6 @@ def run(data: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     return banfa("--data-dir", data, *args)
 
 
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    folder = tmp_path / "var"
-    for user in (
-        ("admin", "maogong", "admin"),
-        ("zhang", "caizheng", "officer"),
-        ("li", "maogong", "consultee"),
-        ("wang", "gongan", "officer"),
-        ("fa", "fazhiban", "reviewer"),
-        ("office", "maogong", "coordinator"),
-    ):
-        assert (
-            run(
-                folder, "user", "add", user[0], "--name", user[0], "--dept", user[1], "--role", user[2]
-            ).returncode
-            == 0
-        )
-    assert run(folder, "ingest", "--as", "admin", "--now", "2007-09-11T09:00").returncode == 0
-    return folder
-
-
 def test_an_officer_drives_a_duty_from_the_cli_and_show_tells_the_story(data: Path, tmp_path: Path) -> None:
     steps = [
         ("start", SAMPLE, "--as", "zhang", "--now", "2007-09-11T09:30"),
