@@ -114,6 +114,8 @@ _STAGE_ENDED_BY = {
     "submit": Stage.REVISION,
     "review_lawful": Stage.REVIEW,
     "approve": Stage.DELIBERATION,
+    "publish": Stage.PUBLISH,
+    "forward": Stage.PUBLISH,  # a 法规草案 leaves the procedure when it is forwarded
 }
 
 
