@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from engine.adapters.drafting.file_store import FileDocumentStore
-from engine.adapters.drafting.render import Renderer, renderer
 from engine.adapters.rules import load_calendar, load_catalogue, load_registry, load_reminder_policy
 from engine.adapters.sql.connection import default_url, make_engine
 from engine.adapters.sql.documents import SqlDocumentStore
 from engine.adapters.sql.migrate import is_current, migrate
 from engine.adapters.sql.unit_of_work import SqlUnitOfWork
-from engine.adapters.wording import JinjaWording, wording
 from engine.config import Settings
 from engine.domain.departments import Registry
+from engine.domain.drafting.content import Content
 from engine.domain.intake.duties import Catalogue
 from engine.domain.ports import Dispatcher, DocumentStore, MailTransport, PasswordHasher, Ports
-from engine.domain.reminders.mail import Address
 from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.ledger import LedgerWriter
 from engine.services.machine import InProcessDispatcher
-from engine.services.reminders.sending import Mailing
+
+if TYPE_CHECKING:
+    from engine.adapters.drafting.render import Renderer
+    from engine.adapters.wording import JinjaWording
+    from engine.services.reminders.sending import Mailing
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,32 @@ class Templates:
 
 
 def load_templates(settings: Settings) -> Templates:
+    from engine.adapters.drafting.render import renderer
+    from engine.adapters.wording import wording
+
     directory = settings.templates
     return Templates(directory, wording(directory / "text"), renderer(directory))
+
+
+class LazyTemplates:
+    """The wording and the renderer, loaded at the first document: the verbs that only read (status, tasks,
+    board) never parse a Word template nor import python-docx or Jinja2. A broken template is reported by the
+    first document that needs it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def render(self, template: str, context: Mapping[str, Any]) -> str:
+        """The `Wording` port: the text template rendered with the context."""
+        from engine.adapters.wording import wording
+
+        return wording(self.directory / "text").render(template, context)
+
+    def render_document(self, content: Content) -> bytes:
+        """The `render` port: the content laid out with the Word templates."""
+        from engine.adapters.drafting.render import renderer
+
+        return renderer(self.directory).render(content)
 
 
 def load_rules(settings: Settings) -> Rules:
@@ -90,23 +117,27 @@ def open_workflow(settings: Settings, *, migrate_embedded: bool = True) -> Workf
     db_engine = make_engine(url)
     if migrate_embedded and settings.database_url is None and not is_current(db_engine):
         migrate(db_engine)
-    rules, templates = load_rules(settings), load_templates(settings)
-    store: DocumentStore = (
-        SqlDocumentStore(db_engine)
-        if settings.document_store == "sql"
-        else FileDocumentStore(settings.data_dir / "documents")
-    )
+    rules, templates = load_rules(settings), LazyTemplates(settings.templates)
     ports = Ports(
         lambda: SqlUnitOfWork(db_engine),
-        store,
+        document_store(settings, db_engine),
         rules.registry,
         rules.calendar,
-        templates.wording,
-        templates.renderer.render,
+        templates,
+        templates.render_document,
         reminders=load_reminder_policy(rules.directory),
         read=lambda: SqlUnitOfWork(db_engine, read_only=True),
     )
     return Workflow(ports, dispatcher_for(settings, ports), db_engine)
+
+
+def document_store(settings: Settings, db_engine: Engine) -> DocumentStore:
+    """The database (the default), or a folder of files under the data directory."""
+    if settings.document_store == "sql":
+        return SqlDocumentStore(db_engine)
+    from engine.adapters.drafting.file_store import FileDocumentStore
+
+    return FileDocumentStore(settings.data_dir / "documents")
 
 
 def password_hasher() -> PasswordHasher:
@@ -121,6 +152,8 @@ def mailing_for(settings: Settings) -> Mailing:
     from engine.adapters.mail.mime import MimeComposer
     from engine.adapters.mail.outbox import OutboxTransport
     from engine.adapters.mail.smtp import SmtpServer, SmtpTransport
+    from engine.domain.reminders.mail import Address
+    from engine.services.reminders.sending import Mailing
 
     transport: MailTransport
     if settings.smtp_host:

@@ -33,7 +33,7 @@ EXIT_CODES: list[tuple[type[EngineError], int]] = [
 
 def _console(*, stderr: bool) -> Console:
     """A console that stays wide enough for Chinese tables when output goes to a file or a pipe."""
-    console = Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False, emoji=False)
     if not console.is_terminal:
         console.width = 160
     return console

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -23,8 +23,10 @@ from engine.entrypoints.cli.terminal import (
     parse_now,
     settings,
 )
-from engine.entrypoints.demo import DemoResult, replay
 from engine.services.views import status, timeline
+
+if TYPE_CHECKING:
+    from engine.entrypoints.demo import DemoResult
 
 DutyArg = Annotated[str, typer.Argument(help="任务编号")]
 
@@ -138,6 +140,8 @@ def demo(
     if folder.exists() and any(folder.iterdir()):
         err.print(f"[bold red]错误：[/]演示目录不为空：{folder}")
         raise typer.Exit(2)
+    from engine.entrypoints.demo import replay  # the replay brings every service; status and show need none
+
     with exit_codes():
         demo_settings = settings().model_copy(
             update={"data_dir": folder, "demo_contacts": True, "database_url": None}
@@ -165,6 +169,7 @@ def demo(
 
 def replay_through_prefect(settings: Settings, *, parallel: int) -> DemoResult:
     """The replay with every stage run by the deployment on a local Prefect under the demo's folder."""
+    from engine.entrypoints.demo import replay
     from engine.entrypoints.prefect.local import local_prefect
 
     local = local_prefect(settings)
