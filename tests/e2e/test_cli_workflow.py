@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,6 @@ from engine.bootstrap import open_workflow
 from engine.config import Settings
 from engine.domain.drafting.versions import DocumentKind
 from tests.e2e.test_cli import banfa
-from tests.support.paths import ROOT
 
 SAMPLE = "sfb2007-129-02-02-1-caizheng"
 
@@ -94,28 +92,6 @@ def test_opinions_come_from_a_toml_file_and_a_bad_one_is_refused(data: Path, tmp
     )
     shown = run(data, "show", SAMPLE).stdout
     assert "建议写明适用范围" in shown and "待处理" in shown
-
-
-def test_status_never_imports_prefect(data: Path) -> None:
-    probe = (
-        "import sys\n"
-        "from engine.entrypoints.cli.main import main\n"
-        "try:\n    main(['--data-dir', sys.argv[1], 'status', '--today', '2007-09-12'])\n"
-        "except SystemExit as e:\n    assert not e.code, e.code\n"
-        "loaded = {m.split('.')[0] for m in sys.modules} & {'prefect', 'docx', 'jinja2'}\n"
-        "assert not loaded, loaded\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(data)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=os.environ.copy(),
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "任务进度" in result.stdout
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "reminders": ("outbox", "scheduler", "reminders"),
     "processes": ("up", "reconcile"),
     "views": ("status", "show", "demo"),
+    "board": ("tasks", "board"),
     "workflow": (
         "ingest",
         "start",

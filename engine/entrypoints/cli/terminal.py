@@ -111,6 +111,11 @@ def parse_date(value: str, hint: str) -> dt.date:
     return day
 
 
+def parse_day(today: str | None, now: str | None) -> dt.date:
+    """The day a view is drawn for: --today, else the day of --now in Beijing, else the clock's."""
+    return parse_date(today, "--today") if today else parse_now(now).astimezone(SHANGHAI).date()
+
+
 def parse_today(value: str | None) -> dt.date:
     """The date documents carry: --today for a replay, else the clock (only entrypoints read it)."""
     return dt.datetime.now(SHANGHAI).date() if value is None else parse_date(value, "--today")
