@@ -6,8 +6,10 @@ works out actions, milestones and risk with the same pure functions the workflow
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 from engine.domain.ports import DutyRow, Ports
 from engine.domain.reminders.planner import working_days_left
@@ -100,14 +102,15 @@ def tasks_for(user_id: str, today: dt.date, *, ports: Ports) -> list[Task]:
         user = uow.users.get(user_id)
         rows = uow.views.task_rows(user.department)
         ends = uow.views.events([r.id for r in rows], _ENDS)
-    tasks = [t for r in rows if (t := _task(r, user, today, ends.get(r.id, []), ports)) is not None]
+    memo = _Memo(today, ports)
+    tasks = [t for r in rows if (t := _task(r, user, memo, ends.get(r.id, []), ports)) is not None]
     return sorted(tasks, key=lambda t: (not t.overdue, t.due or dt.date.max, t.duty_id))
 
 
 def _task(
-    row: DutyRow, user: User, today: dt.date, events: list[tuple[str, dt.datetime]], ports: Ports
+    row: DutyRow, user: User, memo: _Memo, events: list[tuple[str, dt.datetime]], ports: Ports
 ) -> Task | None:
-    actions = allowed_actions(Standing.of_row(row), user, Scope(row.coordinator, row.reviewer)) & TASK_ACTIONS
+    actions = memo.actions(Standing.of_row(row), user, Scope(row.coordinator, row.reviewer))
     if row.undecided == 0:
         actions -= {"decide"}
     if not actions:
@@ -116,8 +119,12 @@ def _task(
     if row.state is State.CONSULTING and row.reply_due is not None:
         due = row.reply_due  # replying and closing both wait on the round's due day
     else:
-        due = _planned(row, events, ports).get(row.state.stage) if row.last_working_day else None
-    left = working_days_left(today, due, ports.calendar) if due else None
+        due = (
+            memo.planned(row.last_working_day, stage_ends(events)).get(row.state.stage)
+            if row.last_working_day
+            else None
+        )
+    left = memo.left(due) if due else None
     order = tuple(a for a in ACTIONS if a in actions)  # in the order of the procedure
     return Task(
         row.id,
@@ -128,7 +135,7 @@ def _task(
         order,
         due,
         left,
-        due is not None and today > due,
+        due is not None and memo.today > due,
         row.version,
     )
 
@@ -147,17 +154,16 @@ def notice_board(notice_id: str, today: dt.date, *, ports: Ports, user_id: str |
         ends = uow.views.events([r.id for r in rows], _ENDS)
     if user is not None:
         rows = [r for r in rows if can_read(Standing.of_row(r), user, Scope(r.coordinator, r.reviewer))]
-    board = tuple(_board_row(r, today, ends.get(r.id, []), ports) for r in rows)
+    memo = _Memo(today, ports)
+    board = tuple(_board_row(r, memo, ends.get(r.id, []), ports) for r in rows)
     return Board(notice_id, notice.info.title, notice.deadline, today, board)
 
 
-def _board_row(row: DutyRow, today: dt.date, events: list[tuple[str, dt.datetime]], ports: Ports) -> BoardRow:
+def _board_row(row: DutyRow, memo: _Memo, events: list[tuple[str, dt.datetime]], ports: Ports) -> BoardRow:
     actual = stage_ends(events)
-    planned = (
-        milestones(row.last_working_day, ports.calendar, ports.plan, actual) if row.last_working_day else {}
-    )
-    stage = None if row.state.terminal or row.state is State.PUBLISHED else row.state.stage
     lwd = row.last_working_day
+    planned = memo.planned(lwd, actual) if lwd else {}
+    stage = None if row.state.terminal or row.state is State.PUBLISHED else row.state.stage
     return BoardRow(
         row.id,
         row.location,
@@ -171,9 +177,9 @@ def _board_row(row: DutyRow, today: dt.date, events: list[tuple[str, dt.datetime
         actual,
         stage,
         planned.get(stage) if stage else None,
-        working_days_left(today, lwd, ports.calendar) if lwd and stage else None,
-        state_at_risk(row.state, lwd, today, ports.calendar, ports.plan),
-        state_overdue(row.state, lwd, today),
+        memo.left(lwd) if lwd and stage else None,
+        memo.at_risk(row.state, lwd),
+        state_overdue(row.state, lwd, memo.today),
         pending_work(row.state, row.stage_version, row.machine_done),
         row.version,
     )
@@ -202,6 +208,40 @@ def burndown(notice_id: str, today: dt.date, *, ports: Ports) -> Burndown:
     return Burndown(notice_id, days, planned, actual)
 
 
-def _planned(row: DutyRow, events: list[tuple[str, dt.datetime]], ports: Ports) -> dict[Stage, dt.date]:
-    assert row.last_working_day is not None
-    return milestones(row.last_working_day, ports.calendar, ports.plan, stage_ends(events))
+class _Memo:
+    """The calendar sums and the allowed actions of one list, each worked out once.
+
+    The calendar counts working days one day at a time, and the duties of a notice share their last working
+    day (and most share their stage ends), so a board of a thousand duties asks a few dozen distinct questions
+    a thousand times each. The answers are the pure functions' own; only repeats are saved.
+    """
+
+    def __init__(self, today: dt.date, ports: Ports) -> None:
+        self.today = today
+        calendar, plan = ports.calendar, ports.plan
+
+        @cache
+        def left(day: dt.date) -> int:
+            return working_days_left(today, day, calendar)
+
+        @cache
+        def at_risk(state: State, last_working_day: dt.date | None) -> bool:
+            return state_at_risk(state, last_working_day, today, calendar, plan)
+
+        @cache
+        def planned(
+            last_working_day: dt.date, ended: tuple[tuple[Stage, dt.date], ...]
+        ) -> dict[Stage, dt.date]:
+            return milestones(last_working_day, calendar, plan, dict(ended))
+
+        self.left, self.at_risk, self._planned = left, at_risk, planned
+        self._actions = cache(allowed_actions)
+
+    def actions(self, standing: Standing, user: User, scope: Scope) -> frozenset[str]:
+        """What the user may do of TASK_ACTIONS. Who may do what turns on where a duty stands, never on its
+        id, and the duties of a list stand alike by the dozen."""
+        return self._actions(dataclasses.replace(standing, duty_id=""), user, scope) & TASK_ACTIONS
+
+    def planned(self, last_working_day: dt.date, ended: dict[Stage, dt.date]) -> dict[Stage, dt.date]:
+        """The milestones of a duty whose stages ended so; a copy, so that no two rows share one dict."""
+        return dict(self._planned(last_working_day, tuple(ended.items())))
