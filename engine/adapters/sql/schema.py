@@ -142,6 +142,9 @@ duties = sa.Table(
     sa.Column("filed_on", sa.Date),
     _at("created_at"),
     _at("updated_at"),
+    # The lists: a notice's duties (the board), a department's (its tasks).
+    sa.Index("ix_duties_notice_id", "notice_id"),
+    sa.Index("ix_duties_lead", "lead"),
 )
 
 # A duty's rows below are found by the leading duty_id of their unique key, which is an index already.
@@ -173,6 +176,7 @@ consultation_requests = sa.Table(
     _at("replied_at", nullable=True),
     sa.Column("replied_by", sa.String(40)),
     sa.UniqueConstraint("duty_id", "round", "consultee"),
+    sa.Index("ix_consultation_requests_consultee", "consultee"),  # what waits on a department's reply
 )
 
 opinions = sa.Table(
