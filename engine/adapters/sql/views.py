@@ -1,7 +1,8 @@
 """The read models in SQL: duty rows for the lists, read with a few queries whatever the number of duties.
 
-A row joins the duty with its notice (coordinating office, legal office); the open round of its consultation
-and its undecided opinions come from one query each over the duties selected. No aggregate is loaded.
+A row joins the duty with its notice (coordinating office, legal office), with whether it was ever submitted
+and how many of its opinions wait for a decision; its consultation requests come from one more query over the
+duties selected. No aggregate is loaded.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ _COLUMNS = (
     n.c.reviewer,
 )
 _CHUNK = 500
+_NO_REQUESTS: tuple[tuple[str, ...], dt.date | None, tuple[str, ...]] = ((), None, ())
 
 
 class SqlReadModels:
@@ -96,74 +98,49 @@ class SqlReadModels:
         return found
 
     def _rows(self, which: sa.ColumnElement[bool]) -> list[DutyRow]:
-        query = sa.select(*_COLUMNS).select_from(d.join(n, n.c.id == d.c.notice_id)).where(which)
+        e, o, x = schema.events, schema.opinions, schema.decisions
+        # Per duty, on the duty's own index: whether it was ever submitted, and its undecided opinions.
+        submitted = sa.exists().where(e.c.duty_id == d.c.id, e.c.action == "submit")
+        undecided = (
+            sa.select(sa.func.count())
+            .select_from(o.outerjoin(x, x.c.opinion_id == o.c.id))
+            .where(o.c.duty_id == d.c.id, x.c.opinion_id.is_(None))
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(*_COLUMNS, submitted.label("submitted"), undecided.label("undecided"))
+            .select_from(d.join(n, n.c.id == d.c.notice_id))
+            .where(which)
+        )
         rows = list(self.c.execute(query.order_by(d.c.id)))
-        ids = [row.id for row in rows]
-        rounds, undecided, asked = self._open_rounds(ids), self._undecided(ids), self._asked(ids)
-        submitted = set(self.events(ids, frozenset({"submit"})))
-        return [
-            _row(
-                row,
-                rounds.get(row.id, ((), None)),
-                undecided.get(row.id, 0),
-                asked.get(row.id, ()),
-                row.id in submitted,
-            )
-            for row in rows
-        ]
+        requests = self._requests([row.id for row in rows])
+        return [_row(row, *requests.get(row.id, _NO_REQUESTS)) for row in rows]
 
-    def _asked(self, ids: list[str]) -> dict[str, tuple[str, ...]]:
-        found: dict[str, tuple[str, ...]] = {}
+    def _requests(self, ids: list[str]) -> dict[str, tuple[tuple[str, ...], dt.date | None, tuple[str, ...]]]:
+        """Each duty's consultation: the departments yet to answer in its latest round, when that round's
+        replies are due, and every department ever asked (sorted)."""
+        found: dict[str, tuple[tuple[str, ...], dt.date | None, tuple[str, ...]]] = {}
         for chunk in _chunks(ids):
-            query = sa.select(r.c.duty_id, r.c.consultee).where(r.c.duty_id.in_(chunk)).distinct()
-            for row in self.c.execute(query.order_by(r.c.duty_id, r.c.consultee)):
-                found[row.duty_id] = (*found.get(row.duty_id, ()), row.consultee)
-        return found
-
-    def _open_rounds(self, ids: list[str]) -> dict[str, tuple[tuple[str, ...], dt.date | None]]:
-        """Each duty's open round: the departments yet to answer, and when the replies are due."""
-        found: dict[str, tuple[tuple[str, ...], dt.date | None]] = {}
-        for chunk in _chunks(ids):
-            latest = (
-                sa.select(r.c.duty_id, sa.func.max(r.c.round).label("round"))
+            query = (
+                sa.select(r.c.duty_id, r.c.round, r.c.consultee, r.c.due, r.c.reply)
                 .where(r.c.duty_id.in_(chunk))
-                .group_by(r.c.duty_id)
-                .subquery()
+                .order_by(r.c.duty_id, r.c.round, r.c.id)
             )
-            query = (
-                sa.select(r.c.duty_id, r.c.consultee, r.c.due, r.c.reply)
-                .join(latest, sa.and_(latest.c.duty_id == r.c.duty_id, latest.c.round == r.c.round))
-                .order_by(r.c.duty_id, r.c.id)
-            )
+            grouped: dict[str, list[Any]] = {}
             for row in self.c.execute(query):
-                waiting, due = found.get(row.duty_id, ((), None))
-                waiting += (row.consultee,) if row.reply is None else ()
-                found[row.duty_id] = (waiting, max(due, row.due) if due else row.due)
-        return found
-
-    def _undecided(self, ids: list[str]) -> dict[str, int]:
-        o, x = schema.opinions, schema.decisions
-        found: dict[str, int] = {}
-        for chunk in _chunks(ids):
-            query = (
-                sa.select(o.c.duty_id, sa.func.count())
-                .select_from(o.outerjoin(x, x.c.opinion_id == o.c.id))
-                .where(o.c.duty_id.in_(chunk), x.c.opinion_id.is_(None))
-                .group_by(o.c.duty_id)
-            )
-            found |= {row[0]: int(row[1]) for row in self.c.execute(query)}
+                grouped.setdefault(row.duty_id, []).append(row)
+            for duty_id, sent in grouped.items():
+                latest = [q for q in sent if q.round == sent[-1].round]
+                found[duty_id] = (
+                    tuple(q.consultee for q in latest if q.reply is None),
+                    max(q.due for q in latest),
+                    tuple(sorted({q.consultee for q in sent})),
+                )
         return found
 
 
-def _row(
-    row: Any,
-    open_round: tuple[tuple[str, ...], dt.date | None],
-    undecided: int,
-    asked: tuple[str, ...],
-    submitted: bool,
-) -> DutyRow:
+def _row(row: Any, waiting: tuple[str, ...], due: dt.date | None, asked: tuple[str, ...]) -> DutyRow:
     state = State(row.state)
-    waiting, due = open_round
     return DutyRow(
         row.id,
         row.notice_id,
@@ -184,9 +161,9 @@ def _row(
         row.reviewer,
         waiting if state is State.CONSULTING else (),
         due,
-        undecided,
+        int(row.undecided),
         asked,
-        submitted,
+        bool(row.submitted),
     )
 
 
