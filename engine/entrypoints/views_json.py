@@ -82,6 +82,7 @@ def timeline_json(t: Timeline) -> dict[str, Any]:
         "deadline": day(t.deadline),
         "last_working_day": day(t.last_working_day),
         "planned": stages(t.milestones),
+        "version": t.version,
         "events": [_event(e) for e in t.events],
         "requests": [_request(r) for r in t.requests],
         "opinions": [_opinion(o) for o in t.opinions],

@@ -70,6 +70,7 @@ class Timeline:
     requests: tuple[Request, ...]
     opinions: tuple[Opinion, ...]
     documents: tuple[DocumentVersion, ...]
+    version: int = 0  # the row version an action's --expect-version names
 
 
 def timeline(duty_id: str, *, ports: Ports) -> Timeline:
@@ -87,4 +88,5 @@ def timeline(duty_id: str, *, ports: Ports) -> Timeline:
         tuple(duty.requests),
         tuple(duty.opinions),
         tuple(ports.documents.versions(duty.id)),
+        duty.version,
     )

@@ -70,6 +70,7 @@ def test_the_board_has_a_row_per_duty_with_its_id_and_marks_and_a_person_sees_on
     assert result.returncode == 0, result.stderr
     ids = [line.split("│")[1].strip() for line in result.stdout.splitlines() if "│ sfb2007-129-" in line]
     assert len(ids) == 22 and SAMPLE in ids and "有风险" in result.stdout and "共 22 项" in result.stdout
+    assert "版本" in result.stdout
     data = as_json(consulting, "board", NOTICE, "--today", "2007-12-20")
     assert data["total"] == 22 and data["notice"]["id"] == NOTICE and data["user"] is None
     row = next(r for r in data["duties"] if r["id"] == SAMPLE)
@@ -102,6 +103,7 @@ def test_show_as_a_person_gives_what_they_may_do_and_the_version_and_its_json(co
     assert [a["label"] for a in page["allowed"]] == may.removeprefix("zhang 现在可以：").split("、")
     assert page["version"] >= 3 and page["state"] == "征求意见中" and page["actual"] == {"起草": "2007-09-28"}
     history = as_json(consulting, "show", SAMPLE)
+    assert history["version"] == page["version"]
     assert [e["action"] for e in history["events"]] == ["ingest", "start", "open_consultation"]
     assert history["events"][1]["at"] == "2007-09-11T09:30:00+08:00" and list(history["planned"]) == STAGES
     assert {r["consultee"] for r in history["requests"]} == {"maogong"} and page["consultees"] == ["市贸工局"]

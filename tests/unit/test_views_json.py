@@ -89,6 +89,7 @@ def test_the_timeline_json_tells_the_whole_history_with_moments_in_beijing_time(
     assert (start["label"], start["from"], start["to"]) == ("启动起草", "未启动", "起草中")
     assert start["at"] == "2007-09-11T10:00:00+08:00"
     assert list(data["planned"]) == STAGES and data["deadline"] == "2007-12-31"
+    assert data["version"] == world.duty().version
     [opinion] = data["opinions"]
     assert (opinion["clause"], opinion["decision"], opinion["consultee"]) == ("第二条", None, "maogong")
     assert {r["consultee"]: r["reply"] for r in data["requests"]}["maogong"] == "提出意见"

@@ -85,6 +85,7 @@ def board(
             "节点日期",
             "剩余工作日",
             "标记",
+            "版本",
             title=f"{b.title}（{b.notice_id}）进度（{day}）",
         )
         for r in b.rows:
@@ -100,6 +101,7 @@ def board(
                 str(r.next_due or ""),
                 "" if r.workdays_left is None else str(r.workdays_left),
                 "、".join(marks),
+                str(r.version),
                 style="red" if r.overdue else "yellow" if r.at_risk else None,
             )
         out.print(table)

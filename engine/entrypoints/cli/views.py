@@ -117,7 +117,8 @@ def show(
 
 def _print_timeline(t: Timeline) -> None:
     out.print(
-        f"[bold]{t.title}[/]（{t.duty_id}）：{t.state.value}，期限 {t.deadline}（最后工作日 {t.last_working_day}）"
+        f"[bold]{t.title}[/]（{t.duty_id}）：{t.state.value}，版本 {t.version}，"
+        f"期限 {t.deadline}（最后工作日 {t.last_working_day}）"
     )
     out.print("节点：" + "；".join(f"{s.value} {d}" for s, d in t.milestones.items()))
     _print_history(t.duty_id, t.events, t)
