@@ -36,6 +36,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/workflow.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/views.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
