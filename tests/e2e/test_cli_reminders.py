@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli_workflow import SAMPLE, data, run  # noqa: F401  (the fixture)
+from tests.e2e.test_cli_workflow import SAMPLE, run
 
 
 def test_reminders_are_listed_then_sent_into_the_outbox_once(
-    data: Path,  # noqa: F811
+    data: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("BANFA_DEMO_CONTACTS", "true")  # the registry's own contacts have no addresses yet
@@ -43,7 +43,7 @@ def test_reminders_are_listed_then_sent_into_the_outbox_once(
     assert outbox.returncode == 0 and "共 2 封" in outbox.stdout and "digest" in outbox.stdout
 
 
-def test_a_reminder_to_a_contact_without_an_address_fails_and_says_why(data: Path) -> None:  # noqa: F811
+def test_a_reminder_to_a_contact_without_an_address_fails_and_says_why(data: Path) -> None:
     assert run(data, "start", SAMPLE, "--as", "zhang", "--now", "2007-09-11T09:30").returncode == 0
     sent = run(data, "reminders", "send-due", "--now", "2007-11-05T09:00")
     assert sent.returncode == 0 and "失败 2 条" in sent.stdout
@@ -52,7 +52,7 @@ def test_a_reminder_to_a_contact_without_an_address_fails_and_says_why(data: Pat
     assert "发出邮件 0 封" in run(data, "reminders", "send-due", "--now", "2007-11-05T10:00").stdout
 
 
-def test_a_tick_on_a_day_off_sends_nothing(data: Path) -> None:  # noqa: F811
+def test_a_tick_on_a_day_off_sends_nothing(data: Path) -> None:
     assert run(data, "start", SAMPLE, "--as", "zhang", "--now", "2007-09-11T09:30").returncode == 0
     holiday = run(data, "reminders", "send-due", "--now", "2007-10-03T09:00")
     early = run(data, "reminders", "send-due", "--now", "2007-09-12T08:59")
@@ -60,7 +60,7 @@ def test_a_tick_on_a_day_off_sends_nothing(data: Path) -> None:  # noqa: F811
     assert not list((data / "outbox").glob("*.eml"))
 
 
-def test_a_bad_date_is_refused_as_usage(data: Path) -> None:  # noqa: F811
+def test_a_bad_date_is_refused_as_usage(data: Path) -> None:
     result = run(data, "reminders", "list", "--due-before", "next week")
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
 

@@ -156,10 +156,12 @@ def test_the_role_refusal_comes_before_the_wait_for_machine_work() -> None:
         authorize(in_state(State.DRAFTING), OTHER_OFFICER, "open_consultation", SCOPE)
 
 
-def test_every_action_is_named_for_the_person_in_chinese() -> None:
+def test_every_action_and_every_event_is_named_for_the_person_in_chinese() -> None:
     from engine.domain.workflow.access import label
+    from engine.domain.workflow.model import IN_PLACE, TRANSITIONS
 
-    assert all(label(a) != a for a in ACTIONS)
+    events = {a for _, a in TRANSITIONS} | set(IN_PLACE) | {"withdraw"}
+    assert [a for a in (*ACTIONS, *sorted(events)) if label(a) == a] == []
 
 
 def test_ingesting_is_for_administrators_and_the_coordinating_office_of_the_notice() -> None:

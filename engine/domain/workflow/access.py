@@ -81,11 +81,17 @@ _LABELS = {
     "withdraw": "撤回",
     "ingest": "导入任务清单",
     "read": "查看",
+    # the events the audit trail records under other names than the actions
+    "amend": "任务清单变更",
+    "review_lawful": "审核通过（合法）",
+    "review_returned": "审核退回修改",
+    "approve": "集体审议通过",
+    "return": "集体审议退回",
 }
 
 
 def label(action: str) -> str:
-    """The action as the people who take it name it."""
+    """The action (or the event it records) as the people who take it name it."""
     return _LABELS.get(action, action)
 
 
