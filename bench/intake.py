@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine.adapters.rules import load_calendar, load_registry  # noqa: E402
 from engine.domain.textform import cn_numeral  # noqa: E402
-from engine.services import intake  # noqa: E402
+from engine.services.intake import intake  # noqa: E402
 
 BASELINE = re.compile(r"(?:制定|制订|修订|提出|出台|起草)[^。；，]*?(?:办法|规定|措施|细则|法规|条例)")
 SEED_RUNS = 1000

@@ -61,7 +61,7 @@ from engine.adapters.sql import schema  # noqa: E402
 from engine.adapters.sql.migrate import migrate  # noqa: E402
 from engine.bootstrap import Workflow, load_rules, mailing_for, open_workflow  # noqa: E402
 from engine.config import Settings  # noqa: E402
-from engine.domain.intake.duties import Catalogue  # noqa: E402
+from engine.domain.intake.specs import Catalogue  # noqa: E402
 from engine.domain.ports import MailSession, NoticeRecord, Outgoing  # noqa: E402
 from engine.domain.reminders.mail import Mail  # noqa: E402
 from engine.domain.reminders.planner import plan_duty  # noqa: E402

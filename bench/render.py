@@ -25,7 +25,7 @@ from engine.config import Settings  # noqa: E402
 from engine.domain.drafting.compose import compose  # noqa: E402
 from engine.domain.drafting.content import Content  # noqa: E402
 from engine.domain.drafting.versions import DocumentKind  # noqa: E402
-from engine.services import drafting_for  # noqa: E402
+from engine.services.documents import drafting_for  # noqa: E402
 
 ROUNDS = 20
 

@@ -50,9 +50,12 @@ from scratch import scratch_database  # noqa: E402  (bench/ is the script's fold
 from engine.adapters.sql.migrate import migrate  # noqa: E402
 from engine.bootstrap import Workflow, load_rules, open_workflow  # noqa: E402
 from engine.config import Settings  # noqa: E402
-from engine.domain.drafting.history import Decision, Legality  # noqa: E402
-from engine.domain.intake.duties import Catalogue, DutySpec  # noqa: E402
-from engine.domain.intake.normative import Track  # noqa: E402
+from engine.domain.drafting.decisions import Decision, Legality  # noqa: E402
+from engine.domain.intake.specs import (  # noqa: E402
+    Catalogue,
+    DutySpec,
+    Track,
+)
 from engine.domain.ports import NoticeRecord  # noqa: E402
 from engine.domain.workdays import WorkCalendar  # noqa: E402
 from engine.domain.workflow.consultation import OpinionInput  # noqa: E402

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,16 +18,15 @@ from engine.adapters.sql.migrate import is_current, migrate
 from engine.adapters.sql.unit_of_work import SqlUnitOfWork
 from engine.config import Settings
 from engine.domain.departments import Registry
-from engine.domain.drafting.content import Content
-from engine.domain.intake.duties import Catalogue
+from engine.domain.intake.specs import Catalogue
 from engine.domain.ports import Dispatcher, DocumentStore, MailTransport, PasswordHasher, Ports
 from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.ledger import LedgerWriter
-from engine.services.machine import InProcessDispatcher
 
 if TYPE_CHECKING:
     from engine.adapters.drafting.render import Renderer
     from engine.adapters.wording import JinjaWording
+    from engine.domain.drafting.content import Content
     from engine.services.reminders.sending import Mailing
 
 
@@ -175,10 +175,30 @@ def mailing_for(settings: Settings) -> Mailing:
     return Mailing(transport, composer.compose, settings.portal_url, domain)
 
 
+class LocalDispatcher:
+    """The in-process dispatcher (engine.services.machine.InProcessDispatcher), loaded on first use: a verb that
+    only reads (status, tasks) never dispatches, and the drafting code it would load is a fifth of its start-up."""
+
+    def __init__(self, ports: Ports) -> None:
+        self.ports = ports
+
+    @cached_property
+    def _dispatcher(self) -> Dispatcher:
+        from engine.services.machine import InProcessDispatcher
+
+        return InProcessDispatcher(self.ports)
+
+    def advance(self, duty_id: str, now: dt.datetime) -> None:
+        self._dispatcher.advance(duty_id, now)
+
+    def reconcile(self, now: dt.datetime) -> list[str]:
+        return self._dispatcher.reconcile(now)
+
+
 def dispatcher_for(settings: Settings, ports: Ports) -> Dispatcher:
     """The Prefect dispatcher when a Prefect server is configured, else the in-process one."""
     if settings.prefect_api_url is None:
-        return InProcessDispatcher(ports)
+        return LocalDispatcher(ports)
     from engine.adapters.prefect.dispatcher import PrefectDispatcher
 
     return PrefectDispatcher(

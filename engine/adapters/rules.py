@@ -20,9 +20,8 @@ import tomli_w
 
 from engine.adapters.atomic import write_atomic
 from engine.domain.departments import Registry
-from engine.domain.intake.catalogue import catalogue_data, read_catalogue
 from engine.domain.intake.decoding import decode
-from engine.domain.intake.duties import Catalogue
+from engine.domain.intake.specs import Catalogue
 from engine.domain.reminders.policy import ReminderPolicy
 from engine.domain.workdays import WorkCalendar, YearArrangement
 from engine.errors import (
@@ -106,6 +105,8 @@ _DEPARTMENT_FIELDS = ("lead", "department", "reviewer", "co_departments", "consu
 
 def catalogue_toml(catalogue: Catalogue, registry: Registry) -> str:
     """Render a catalogue as TOML a person can edit: one line per field, department keys annotated with names."""
+    from engine.domain.intake.catalogue import catalogue_data
+
     data = catalogue_data(catalogue)
     lines = [_HEADER.format(number=catalogue.notice.number or catalogue.notice.title).rstrip("\n")]
     lines.append(_toml_line("schema_version", data["schema_version"], registry))
@@ -143,5 +144,7 @@ def write_catalogue(catalogue: Catalogue, path: Path, registry: Registry, *, for
 
 def load_catalogue(path: Path, registry: Registry, calendar: WorkCalendar) -> Catalogue:
     """Load and validate a catalogue; raise CatalogueError listing every problem found."""
+    from engine.domain.intake.catalogue import read_catalogue
+
     data = _read_toml(path, lambda problem: CatalogueError(str(path), [problem]))
     return read_catalogue(data, registry, calendar, source=str(path))

@@ -21,11 +21,11 @@ from zoneinfo import ZoneInfo
 from engine.bootstrap import Workflow, load_rules, mailing_for
 from engine.config import Settings
 from engine.domain.drafting.compose import compose
-from engine.domain.drafting.history import Decision, History, Legality
+from engine.domain.drafting.decisions import Decision, Legality
+from engine.domain.drafting.history import History
 from engine.domain.drafting.text import DraftText, articles_from_paragraphs
 from engine.domain.drafting.versions import DocumentKind
-from engine.domain.intake.duties import Catalogue, DutySpec
-from engine.domain.intake.normative import Track
+from engine.domain.intake.specs import Catalogue, DutySpec, Track
 from engine.domain.ports import Dispatcher, Ports
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.machine import work_for

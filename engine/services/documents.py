@@ -8,20 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.domain.departments import Department, Registry
-from engine.domain.drafting.compose import (
-    Drafting,
-    Parties,
-    Policy,
-    Wording,
-    compose_comparison,
-    compose_duty,
-)
+from engine.domain.drafting.compose import Drafting, Parties, compose_comparison, compose_duty
 from engine.domain.drafting.content import Content
 from engine.domain.drafting.history import EMPTY, History
+from engine.domain.drafting.policy import Policy, Wording
 from engine.domain.drafting.reading import read_draft
 from engine.domain.drafting.text import DraftText, draft_title
 from engine.domain.drafting.versions import DocumentKind, DocumentVersion, NewDocument, Origin
-from engine.domain.intake.duties import Catalogue, DutySpec
+from engine.domain.intake.specs import Catalogue, DutySpec
 from engine.domain.ports import DocumentStore
 from engine.domain.workdays import WorkCalendar
 from engine.errors import DutyNotFound, UnknownDepartment, UploadRejected

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.domain.departments import Role
-from engine.domain.intake.normative import Track
+from engine.domain.intake.specs import Track
 from engine.domain.ports import NoticeRecord, Ports
 from engine.domain.workflow.ledger import AT_RISK, ON_TRACK, OVERDUE, Ledger, LedgerRow
 from engine.domain.workflow.milestones import ORDER, Stage

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 from engine.domain.intake.catalogue import catalogue_data
-from engine.domain.intake.duties import Catalogue
+from engine.domain.intake.specs import Catalogue
 from engine.domain.ports import NoticeRecord, Ports
 from engine.domain.workflow.access import label, may_ingest
 from engine.domain.workflow.model import Duty, State

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from engine.domain.drafting.versions import DocumentVersion
-from engine.domain.intake.normative import Track
+from engine.domain.intake.specs import Track
 from engine.domain.ports import Ports
 from engine.domain.workflow.access import (
     allowed_actions,

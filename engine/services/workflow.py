@@ -12,7 +12,7 @@ import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.domain.drafting.history import Decision, Legality
+from engine.domain.drafting.decisions import Decision, Legality
 from engine.domain.drafting.reading import read_draft
 from engine.domain.drafting.text import draft_title, plain_title
 from engine.domain.drafting.versions import DocumentKind, checksum

@@ -10,10 +10,11 @@ import pytest
 
 from engine.adapters.rules import load_calendar, load_catalogue, load_registry, write_catalogue
 from engine.domain.departments import Registry
-from engine.domain.intake.duties import Catalogue, Intake
+from engine.domain.intake.duties import Intake
+from engine.domain.intake.specs import Catalogue
 from engine.domain.workdays import Coverage, WorkCalendar
 from engine.errors import CalendarError, CatalogueError, CatalogueExists, RegistryError
-from engine.services import intake
+from engine.services.intake import intake
 from tests.support.corpus import compare, corpus_names
 from tests.support.paths import RULES
 

@@ -10,19 +10,11 @@ import pytest
 
 from engine.bootstrap import load_rules
 from engine.config import Settings
-from engine.domain.drafting.compose import Policy, compose, compose_comparison, compose_duty
+from engine.domain.drafting.compose import compose, compose_comparison, compose_duty
 from engine.domain.drafting.content import CharStyle, Colophon, Letterhead, Paragraph, Style, Table
-from engine.domain.drafting.history import (
-    Decision,
-    History,
-    Legality,
-    Opinion,
-    Publication,
-    Reply,
-    ReplyKind,
-    Review,
-    Step,
-)
+from engine.domain.drafting.decisions import Decision, Legality, ReplyKind
+from engine.domain.drafting.history import History, Opinion, Publication, Reply, Review, Step
+from engine.domain.drafting.policy import Policy
 from engine.domain.drafting.text import DraftText, articles_from_paragraphs
 from engine.domain.drafting.versions import DocumentKind
 from engine.domain.textform import cn_numeral

@@ -21,7 +21,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.bootstrap import Workflow, ledger_writer
-from engine.domain.drafting.history import Decision, Legality
+from engine.domain.drafting.decisions import Decision, Legality
 from engine.domain.workflow.consultation import OpinionInput
 from engine.services import workflow as wf
 from engine.services.exports import Export, compare_versions, ledger, reviewer_bundle

@@ -21,9 +21,8 @@ from engine.adapters.sql.connection import make_engine
 from engine.adapters.sql.migrate import migrate
 from engine.adapters.sql.unit_of_work import SqlUnitOfWork
 from engine.domain.departments import Department, Registry
-from engine.domain.drafting.history import Decision, Legality
-from engine.domain.intake.duties import Coordinator, DutySpec, NoticeInfo
-from engine.domain.intake.notice import Reference
+from engine.domain.drafting.decisions import Decision, Legality
+from engine.domain.intake.specs import Coordinator, DutySpec, NoticeInfo, Reference
 from engine.domain.ports import (
     AuditRecord,
     Dispatch,

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from engine.domain.departments import Registry
-from engine.domain.intake.duties import DutySpec, Intake
-from engine.domain.intake.normative import Track
+from engine.domain.intake.duties import Intake
+from engine.domain.intake.specs import DutySpec, Track
 from engine.domain.workdays import WorkCalendar
-from engine.services import intake
+from engine.services.intake import intake
 from tests.support.paths import SEED
 
 

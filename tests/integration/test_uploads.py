@@ -11,7 +11,7 @@ import pytest
 from engine.domain.drafting.versions import DocumentKind, Origin
 from engine.domain.ports import DocumentStore
 from engine.errors import UploadRejected
-from engine.services import keep_attachment, keep_draft
+from engine.services.documents import keep_attachment, keep_draft
 from tests.integration.test_document_store import STORES
 from tests.support.docx_fixtures import made_by_python_docx, patched, r, with_body
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.bootstrap import Workflow
-from engine.domain.drafting.history import Decision, Legality, ReplyKind
+from engine.domain.drafting.decisions import Decision, Legality, ReplyKind
 from engine.domain.drafting.versions import DocumentKind
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.model import State

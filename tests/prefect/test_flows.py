@@ -24,8 +24,8 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from engine.adapters.prefect.dispatcher import PrefectDispatcher
 from engine.adapters.sql import schema
-from engine.bootstrap import InProcessDispatcher, Workflow, open_workflow
-from engine.domain.drafting.history import Decision, Legality
+from engine.bootstrap import LocalDispatcher, Workflow, open_workflow
+from engine.domain.drafting.decisions import Decision, Legality
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.machine import MACHINE_WORK
 from engine.domain.workflow.model import State
@@ -215,7 +215,7 @@ def test_a_worker_killed_after_closing_a_window_leaves_it_closed_once(setup: Set
 
 def test_the_dispatcher_is_chosen_from_the_settings(tmp_path: Path) -> None:
     workflow, settings = workflow_with_people(f"sqlite:///{tmp_path / 'banfa.db'}", tmp_path)
-    assert isinstance(workflow.dispatcher, InProcessDispatcher)  # no Prefect server configured
+    assert isinstance(workflow.dispatcher, LocalDispatcher)  # no Prefect server configured
     wired = open_workflow(settings.model_copy(update={"prefect_api_url": "http://127.0.0.1:9/api"}))
     assert (
         isinstance(wired.dispatcher, PrefectDispatcher)

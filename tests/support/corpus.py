@@ -13,9 +13,10 @@ from typing import Any
 
 from engine.adapters.rules import read_notice
 from engine.domain.departments import Registry
-from engine.domain.intake.duties import DutySpec, Intake
+from engine.domain.intake.duties import Intake
+from engine.domain.intake.specs import DutySpec
 from engine.domain.workdays import WorkCalendar
-from engine.services import intake
+from engine.services.intake import intake
 
 NOTICES = Path(__file__).resolve().parent.parent / "notices"
 

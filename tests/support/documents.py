@@ -12,7 +12,7 @@ from engine.bootstrap import Templates, load_rules, load_templates
 from engine.config import Settings
 from engine.domain.drafting.compose import Drafting
 from engine.domain.drafting.history import History
-from engine.services import drafting_for, find_duty
+from engine.services.documents import drafting_for, find_duty
 
 TODAY = dt.date(2007, 9, 28)
 SAMPLE = "sfb2007-129-02-02-1-caizheng"  # led by 市财政局, co-drafted with 市贸工局 (会同贸工等部门)

@@ -6,8 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from engine.domain.intake.duties import DutySpec
-from engine.domain.intake.normative import Track
+from engine.domain.intake.specs import DutySpec, Track
 
 SAMPLE_SPEC = DutySpec(
     id="sfb2007-129-02-02-1-caizheng",

@@ -19,8 +19,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from engine.domain.departments import Department, Registry
-from engine.domain.drafting.compose import Wording
 from engine.domain.drafting.content import Content
+from engine.domain.drafting.policy import Wording
 from engine.domain.ports import (
     AuditRecord,
     Dispatch,

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from engine.adapters.sql.migrate import migrate
 from engine.bootstrap import Workflow, load_rules, open_workflow
 from engine.config import Settings
-from engine.domain.intake.duties import Catalogue
+from engine.domain.intake.specs import Catalogue
 from engine.services.accounts import add_user
 from engine.services.notices import ingest_notice
 

@@ -17,7 +17,7 @@ from engine.adapters.wording import JinjaWording, wording
 from engine.config import Settings, bundled_templates_dir
 from engine.domain.departments import Registry
 from engine.domain.drafting.versions import DocumentVersion
-from engine.domain.intake.duties import Catalogue
+from engine.domain.intake.specs import Catalogue
 from engine.domain.ports import Ports
 from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.model import Duty, State

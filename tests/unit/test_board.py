@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from engine.domain.drafting.history import Decision, Legality
+from engine.domain.drafting.decisions import Decision, Legality
 from engine.domain.drafting.versions import DocumentKind
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.milestones import Stage

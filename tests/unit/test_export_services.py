@@ -19,7 +19,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.adapters.ledger import write_ledger
-from engine.domain.drafting.history import Decision, Legality
+from engine.domain.drafting.decisions import Decision, Legality
 from engine.domain.drafting.versions import DOCX_MEDIA_TYPE, DocumentKind
 from engine.domain.ports import AuditRecord
 from engine.domain.workflow.consultation import OpinionInput

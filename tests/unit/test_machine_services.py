@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from engine.domain.drafting.history import Decision, Legality, ReplyKind
+from engine.domain.drafting.decisions import Decision, Legality, ReplyKind
 from engine.domain.drafting.versions import DocumentKind, NewDocument, Origin
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.machine import MACHINE_WORK, Work

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.domain.drafting.history import Decision, Legality, ReplyKind
-from engine.domain.intake.duties import DutySpec
-from engine.domain.intake.normative import Track
+from engine.domain.drafting.decisions import Decision, Legality, ReplyKind
+from engine.domain.intake.specs import DutySpec, Track
 from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.milestones import Plan, Stage, back_schedule, milestones

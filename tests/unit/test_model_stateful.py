@@ -17,9 +17,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from engine.domain.drafting.history import Decision, Legality
-from engine.domain.intake.duties import DutySpec
-from engine.domain.intake.normative import Track
+from engine.domain.drafting.decisions import Decision, Legality
+from engine.domain.intake.specs import DutySpec, Track
 from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.milestones import ORDER, Plan

@@ -6,12 +6,12 @@ import pytest
 
 from engine.domain.intake.normative import (
     Document,
-    Track,
     cited_articles,
     document_title,
     drafting_documents,
     split_shared,
 )
+from engine.domain.intake.specs import Track
 
 
 @pytest.mark.parametrize(

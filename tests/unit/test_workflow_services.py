@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, NamedTuple, Self
 
 import pytest
 
-from engine.domain.drafting.compose import Policy
-from engine.domain.drafting.history import Decision, Legality, ReplyKind
+from engine.domain.drafting.decisions import Decision, Legality, ReplyKind
+from engine.domain.drafting.policy import Policy
 from engine.domain.drafting.versions import DocumentKind, Origin
-from engine.domain.intake.duties import Catalogue
+from engine.domain.intake.specs import Catalogue
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.model import Duty, State
 from engine.domain.workflow.people import UserRole

@@ -39,7 +39,7 @@ from engine.domain.drafting.versions import (
     Origin,
     checksum,
 )
-from engine.domain.intake.ids import ID_PATTERN
+from engine.domain.intake.specs import ID_PATTERN
 from engine.errors import DocumentNotFound, DocumentStoreCorrupt
 
 _DUTY_ID = ID_PATTERN

@@ -15,8 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 BEGIN_OPTION = "sqlite_begin"  # a connection execution option: DEFERRED (default), IMMEDIATE or EXCLUSIVE
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
@@ -89,7 +87,16 @@ def insert_new(conn: Connection, table: sa.Table, values: dict[str, Any]) -> boo
     `INSERT … ON CONFLICT DO NOTHING` on both SQLite and PostgreSQL: a conflict leaves the transaction usable,
     where catching an IntegrityError would leave a PostgreSQL transaction aborted.
     """
-    insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    # The dialect's own insert, imported here: loading the PostgreSQL dialect costs an embedded start-up 20 ms.
+    statement: Any
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement = postgresql_insert(table).values(**values).on_conflict_do_nothing()
     # RETURNING tells whether a row went in: psycopg reports no rowcount for an INSERT (-1).
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    statement = statement.returning(*table.primary_key.columns)
     return conn.execute(statement).first() is not None

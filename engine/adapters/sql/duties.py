@@ -13,9 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from engine.adapters.sql import schema
-from engine.domain.drafting.history import Decision, Legality, ReplyKind
-from engine.domain.intake.duties import DutySpec
-from engine.domain.intake.normative import Track
+from engine.domain.drafting.decisions import Decision, Legality, ReplyKind
+from engine.domain.intake.specs import DutySpec, Track
 from engine.domain.workflow.consultation import Opinion, Request, Ruling
 from engine.domain.workflow.model import Duty, Event, Extension, Publication, Review, State
 from engine.errors import ConcurrencyConflict, DutyNotFound

@@ -9,8 +9,7 @@ from sqlalchemy import Connection
 
 from engine.adapters.sql import schema
 from engine.domain.departments import Department
-from engine.domain.intake.duties import Coordinator, NoticeInfo
-from engine.domain.intake.notice import Reference
+from engine.domain.intake.specs import Coordinator, NoticeInfo, Reference
 from engine.domain.ports import NoticeRecord
 
 

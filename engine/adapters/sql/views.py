@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from engine.adapters.sql import schema
-from engine.domain.intake.normative import Track
+from engine.domain.intake.specs import Track
 from engine.domain.ports import DutyRow
 from engine.domain.workflow.model import State
 

@@ -21,34 +21,17 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from engine.domain.departments import Department, Role
 from engine.domain.drafting.content import Colophon, Content, Letterhead, Paragraph, Style, Table
-from engine.domain.drafting.history import History, ReplyKind
+from engine.domain.drafting.decisions import ReplyKind
+from engine.domain.drafting.history import History
 from engine.domain.drafting.markup import Expansions, parse_markup
+from engine.domain.drafting.policy import Policy, Wording
 from engine.domain.drafting.text import DraftText
 from engine.domain.drafting.versions import DocumentKind
-from engine.domain.intake.duties import DutySpec, NoticeInfo
-from engine.domain.intake.normative import Track
-
-
-class Wording(Protocol):
-    """The wording of documents and mails: named text templates an office may edit (Jinja2, in the adapter)."""
-
-    def render(self, template: str, context: Mapping[str, Any]) -> str:
-        """Return the template `template` rendered with `context` (for documents, markup of one directive a
-        line); raise TemplateError when the template is missing or fails to render."""
-        ...
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Procedure numbers (domain.md §2): the reply window, whether silence is consent, a rule's validity."""
-
-    reply_workdays: int = 7
-    silence_is_consent: bool = True
-    validity_years: int = 5
+from engine.domain.intake.specs import DutySpec, NoticeInfo, Track
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from engine.domain.intake.ids import ID_PATTERN
+from engine.domain.intake.specs import ID_PATTERN
 
 
 class DocumentKind(StrEnum):

@@ -13,10 +13,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.domain.departments import Registry
-from engine.domain.intake.duties import Catalogue, Coordinator, DutySpec, NoticeInfo
-from engine.domain.intake.ids import ID_PATTERN
-from engine.domain.intake.normative import Track
-from engine.domain.intake.notice import Reference
+from engine.domain.intake.specs import (
+    ID_PATTERN,
+    Catalogue,
+    Coordinator,
+    DutySpec,
+    NoticeInfo,
+    Reference,
+    Track,
+)
 from engine.domain.workdays import WorkCalendar
 from engine.errors import CatalogueError
 

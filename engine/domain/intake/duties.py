@@ -15,45 +15,10 @@ from engine.domain.departments import Department, Registry, Role
 from engine.domain.intake.assignment import Assignment, Tag, clause_assignment, find_tags
 from engine.domain.intake.deadlines import Deadline, find_deadline
 from engine.domain.intake.ids import department_key, notice_slug
-from engine.domain.intake.normative import Document, Track, cited_articles, document_title, drafting_documents
-from engine.domain.intake.notice import Item, Notice, Reference, Section
+from engine.domain.intake.normative import Document, cited_articles, document_title, drafting_documents
+from engine.domain.intake.notice import Item, Notice, Section
+from engine.domain.intake.specs import Coordinator, DutySpec, Track
 from engine.domain.workdays import WorkCalendar
-
-
-@dataclass(frozen=True)
-class DutySpec:
-    """One duty as the catalogue holds it. Department fields hold registry keys; `*_as_written` keep the text."""
-
-    id: str
-    ref: str
-    location: str
-    lead_as_written: str | None
-    lead: str | None
-    co_departments_as_written: tuple[str, ...]
-    co_departments: tuple[str, ...]
-    co_open: bool
-    text: str
-    document: str | None
-    title: str | None
-    kind: str | None
-    track: Track
-    basis: tuple[str, ...]
-    deadline: dt.date | None
-    last_working_day: dt.date | None
-    recurring: str | None
-    drafting: bool
-    consultees: tuple[str, ...] = ()
-    officer: str = ""
-
-
-@dataclass(frozen=True)
-class Coordinator:
-    """The office that watches every duty (a department key and the office's name), and the legal office
-    that reviews the duties' drafts (a department key)."""
-
-    department: str | None
-    office: str | None
-    reviewer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -317,42 +282,3 @@ def _consultees(ctx: _Context, lead: Department | None, co: tuple[str, ...]) -> 
 def _officer(lead: Department | None) -> str:
     contact = lead.contact(Role.OFFICER) if lead else None
     return contact.email if contact else ""
-
-
-@dataclass(frozen=True)
-class NoticeInfo:
-    """The notice metadata a catalogue carries."""
-
-    id: str
-    title: str
-    number: str | None
-    issuer: str | None
-    date: dt.date | None
-    published: dt.date | None
-    references: tuple[Reference, ...] = ()
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """A notice's reviewed list of drafting duties, as `rules/notices/<slug>.toml` holds it."""
-
-    notice: NoticeInfo
-    deadline: dt.date | None
-    last_working_day: dt.date | None
-    coordinator: Coordinator
-    duties: tuple[DutySpec, ...]
-    source: str | None = None
-
-    @classmethod
-    def from_intake(cls, intake: Intake, source: str | None = None) -> Catalogue:
-        n = intake.notice
-        return cls(
-            notice=NoticeInfo(
-                intake.notice_id, n.title, n.number, n.issuer, n.date, n.published, n.references
-            ),
-            deadline=intake.deadline.date if intake.deadline else None,
-            last_working_day=intake.deadline.last_working_day if intake.deadline else None,
-            coordinator=intake.coordinator,
-            duties=intake.drafting,
-            source=source,
-        )

@@ -7,11 +7,15 @@ once written to a catalogue it never changes, even if the notice's wording or th
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from engine.domain.departments import Registry
-from engine.domain.intake.notice import Notice
+from engine.domain.intake.specs import ID_PATTERN
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+if TYPE_CHECKING:
+    from engine.domain.intake.notice import Notice
+
+__all__ = ["ID_PATTERN", "department_key", "notice_slug"]
 
 
 def notice_slug(notice: Notice) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
 from engine.domain.textform import CN_NUMERAL
 
@@ -35,18 +34,6 @@ _ARTICLE = re.compile(rf"《([^》]{{1,40}})》(第{CN_NUMERAL}条(?:第{CN_NUME
 _SHARED_SUFFIX = re.compile(
     r"(管理办法|实施办法|具体办法|操作办法|暂行办法|实施细则|管理规定|暂行规定|办法|细则|规定|措施|条例)$"
 )
-
-
-class Track(StrEnum):
-    """The procedure a drafted text follows; a department cannot enact a 法规, only draft one for the legislature."""
-
-    NORMATIVE = "规范性文件"
-    RULE = "规章"
-    LEGISLATIVE = "法规草案"
-
-    @classmethod
-    def for_kind(cls, kind: str | None) -> Track:
-        return {"法规": cls.LEGISLATIVE, "规章": cls.RULE}.get(kind or "", cls.NORMATIVE)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from engine.domain.departments import Registry, is_department, split_list
+from engine.domain.intake.specs import Reference
 from engine.domain.textform import (
     CN_DATE,
     CN_NUMERAL,
@@ -64,24 +65,6 @@ class Section:
             not self.departments
             and re.fullmatch(r"(?:其他|其它|有关|相关)(?:部门|单位)", self.heading) is not None
         )
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A document the notice cites by name, with its 文号 and the short name it is called by afterwards.
-
-    From 出台了《印发关于加快深圳市服务外包发展的若干规定的通知》（深府〔2006〕267号）（以下简称《若干规定》）.
-    """
-
-    title: str
-    number: str | None = None
-    short: str | None = None
-
-    @property
-    def cited_title(self) -> str:
-        """The title to cite: a 印发……的通知 is cited by what it issued (关于加快……的若干规定)."""
-        m = re.fullmatch(r"(?:[\u4e00-\u9fff]*?关于)?印发(.+)的通知", self.title)
-        return m.group(1) if m else self.title
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from engine.domain.departments import Registry
-from engine.domain.drafting.compose import Policy, Wording
-from engine.domain.drafting.content import Content
+from engine.domain.drafting.policy import Policy, Wording
 from engine.domain.ports.documents import DocumentStore
 from engine.domain.ports.repositories import UnitOfWork
 from engine.domain.reminders.policy import ReminderPolicy
 from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.milestones import Plan
+
+if TYPE_CHECKING:  # composing documents is not every verb's business: a read only needs the bundle's type
+    from engine.domain.drafting.content import Content
 
 
 @dataclass(frozen=True)

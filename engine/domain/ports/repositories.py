@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from engine.domain.departments import Department
-from engine.domain.intake.duties import Coordinator, NoticeInfo
+from engine.domain.intake.specs import Coordinator, NoticeInfo
 from engine.domain.ports.accounts import AccountRepository
 from engine.domain.ports.logs import AuditLog, DispatchLog, MachineLog, ReminderLog
 from engine.domain.ports.views import ReadModels

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from engine.domain.intake.normative import Track
+from engine.domain.intake.specs import Track
 from engine.domain.workflow.model import State
 
 

@@ -25,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from engine.domain.drafting.versions import DocumentKind, DocumentVersion
-from engine.domain.intake.normative import Track
+from engine.domain.intake.specs import Track
 from engine.domain.ports.views import DutyRow
 from engine.domain.workflow.machine import pending, pending_work
 from engine.domain.workflow.model import IN_PLACE, TRANSITIONS, Duty, State

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from engine.domain.drafting.history import Decision, ReplyKind
+from engine.domain.drafting.decisions import Decision, ReplyKind
 
 
 @dataclass(frozen=True)

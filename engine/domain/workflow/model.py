@@ -32,9 +32,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from engine.domain.drafting.history import Decision, Legality, ReplyKind
-from engine.domain.intake.duties import DutySpec
-from engine.domain.intake.normative import Track
+from engine.domain.drafting.decisions import Decision, Legality, ReplyKind
+from engine.domain.intake.specs import DutySpec, Track
 from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.consultation import Opinion, OpinionInput, Request, Ruling
 from engine.domain.workflow.milestones import Plan, Stage, at_risk, milestones, remaining_from

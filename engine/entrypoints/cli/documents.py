@@ -25,7 +25,7 @@ from engine.entrypoints.cli.terminal import (
     parse_today,
     settings,
 )
-from engine.services import compare_drafts, draft_documents
+from engine.services.documents import compare_drafts, draft_documents
 from engine.services.exports import compare_versions
 
 _DRAFTABLE = [k.value for k in DocumentKind if k not in (DocumentKind.COMPARISON, DocumentKind.ATTACHMENT)]

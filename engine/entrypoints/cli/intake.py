@@ -12,11 +12,11 @@ from rich.table import Table
 
 from engine.adapters.rules import load_catalogue, read_notice, write_catalogue
 from engine.bootstrap import Rules
-from engine.domain.intake.duties import Catalogue, DutySpec
+from engine.domain.intake.specs import Catalogue, DutySpec
 from engine.entrypoints.cli.app import app
 from engine.entrypoints.cli.terminal import current_rules, err, exit_codes, out, print_json, settings
 from engine.entrypoints.intake_json import intake_json
-from engine.services import intake as intake_service
+from engine.services.intake import intake as intake_service
 
 catalogue_app = typer.Typer(help="任务清单（rules/notices/*.toml）的检查与查看。", no_args_is_help=True)
 app.add_typer(catalogue_app, name="catalogue")

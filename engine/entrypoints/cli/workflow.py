@@ -11,7 +11,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from engine.domain.drafting.history import Decision, Legality
+from engine.domain.drafting.decisions import Decision, Legality
 from engine.entrypoints.cli.app import app
 from engine.entrypoints.cli.opinion_files import read_opinions
 from engine.entrypoints.cli.terminal import (
