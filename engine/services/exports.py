@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from pathlib import PurePath
 
-from engine.domain.drafting.versions import DOCX_MEDIA_TYPE, DocumentKind, DocumentVersion
+from engine.domain.drafting.versions import DOCX_MEDIA_TYPE, DocumentKind, DocumentVersion, Origin
 from engine.domain.ports import AuditRecord, Ports, UnitOfWork
 from engine.domain.workflow.access import Scope, Standing, can_read_document, reads_whole
 from engine.domain.workflow.ledger import LedgerWriter
@@ -56,12 +57,8 @@ def export_document(document_id: str, *, actor: str, now: dt.datetime, ports: Po
     with ports.reading() as uow:
         user = acting_user(uow, actor, "导出文档")
         version = ports.documents.get(document_id)
-        _readable(uow, user, version)
-    export = Export(
-        safe_filename(version.filename, f"{version.kind.label}.docx"),
-        version.media_type,
-        ports.documents.read(version.id),
-    )
+        duty = _readable(uow, user, version)
+    export = Export(_download_name(duty, version), version.media_type, ports.documents.read(version.id))
     _record(ports, now, actor, "export", version.id, export)
     return export
 
@@ -155,11 +152,22 @@ def compare_versions(
     return export
 
 
-def _readable(uow: UnitOfWork, user: User, version: DocumentVersion) -> None:
-    """Refuse a version the reading rules do not let the user have."""
+def _readable(uow: UnitOfWork, user: User, version: DocumentVersion) -> Duty:
+    """The version's duty; refuse a version the reading rules do not let the user have."""
     duty = uow.duties.get(version.duty_id)
     if not can_read_document(duty, version, user, scope_of(uow, duty)):
         raise NotReadable(user.id, version.id)
+    return duty
+
+
+def _download_name(duty: Duty, version: DocumentVersion) -> str:
+    """A generated document is named by its duty's title and version (every duty has a 征求意见稿.docx, and a
+    reviewer downloads many); an upload or a reply's attachment keeps the name it was given."""
+    stored = safe_filename(version.filename, f"{version.kind.label}.docx")
+    if version.origin is not Origin.GENERATED:
+        return stored
+    stem, suffix = PurePath(stored).stem, PurePath(stored).suffix or ".docx"
+    return safe_filename(f"{_title(duty)[:80]}-{stem}-第{version.version}版{suffix}", stored)
 
 
 def _named(version: DocumentVersion) -> str:

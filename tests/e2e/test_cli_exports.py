@@ -68,7 +68,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_export_writes_a_stored_version_under_its_chinese_name(data: Path, tmp_path: Path) -> None:
     result = run(data, "export", f"{SAMPLE}.draft.v1", "--out", tmp_path, "--as", "zhang", *NOW)
     assert result.returncode == 0, result.stderr
-    written = tmp_path / "征求意见稿.docx"
+    written = tmp_path / "深圳市服务外包人才培训资助资金使用和监管办法-征求意见稿-第1版.docx"
     assert f"已导出文档：{written}" in result.stdout
     assert any("征求意见稿" in p.text for p in docx.Document(str(written)).paragraphs)
     attachment = run(data, "export", f"{SAMPLE}.attachment.maogong.v1", "--out", tmp_path, "--as", "li", *NOW)

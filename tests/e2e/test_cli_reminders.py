@@ -20,10 +20,14 @@ def test_reminders_are_listed_then_sent_into_the_outbox_once(
     assert run(data, "start", SAMPLE, "--as", "zhang", "--now", "2007-09-11T09:30").returncode == 0
     listed = run(data, "reminders", "list", "--duty", SAMPLE, "--due-before", "2007-11-15")
     assert listed.returncode == 0, listed.stderr
-    assert "2007-11-05 09:00" in listed.stdout and "before:drafting" in listed.stdout
+    assert (
+        "2007-11-05 09:00" in listed.stdout
+        and "起草节点提醒" in listed.stdout
+        and "市财政局承办人" in listed.stdout
+    )
     count = int(listed.stdout.rsplit("共 ", 1)[1].split(" 条")[0])
     # 10, 5 and 3 working days before the drafting milestone (11-19), 10 before the consultation's (11-28)
-    assert count == 4 and listed.stdout.count("before:drafting") == 3
+    assert count == 4 and listed.stdout.count("起草节点提醒") == 3
 
     sent = run(data, "reminders", "send-due", "--now", "2007-11-05T09:00")
     assert sent.returncode == 0, sent.stderr
@@ -40,7 +44,7 @@ def test_reminders_are_listed_then_sent_into_the_outbox_once(
     kinds = sorted(str(m["X-Banfa-Kind"]) for m in messages)
     assert kinds == ["before:drafting", "digest"]
     outbox = run(data, "outbox")
-    assert outbox.returncode == 0 and "共 2 封" in outbox.stdout and "digest" in outbox.stdout
+    assert outbox.returncode == 0 and "共 2 封" in outbox.stdout and "每周汇总" in outbox.stdout
 
 
 def test_a_reminder_to_a_contact_without_an_address_fails_and_says_why(data: Path) -> None:

@@ -98,16 +98,20 @@ def _read(data: bytes, name: str) -> bytes:
 # --- one document --------------------------------------------------------------------------------------------
 
 
-def test_an_exported_document_is_the_stored_version_under_its_own_name_and_is_audited(world: World) -> None:
+def test_a_generated_document_is_exported_under_its_duty_title_and_version_and_is_audited(
+    world: World,
+) -> None:
     _consulted(world)
     draft = world.ports.documents.latest(SAMPLE, DocumentKind.DRAFT)
-    assert draft is not None
+    assert draft is not None and draft.filename == "征求意见稿.docx"
     export = export_document(draft.id, actor="zhang", now=EXPORTED, ports=world.ports)
-    assert (export.filename, export.media_type) == ("征求意见稿.docx", DOCX_MEDIA_TYPE)
+    # Every duty has a 征求意见稿.docx: a reviewer who downloads several must tell them apart.
+    name = f"{TITLE}-征求意见稿-第{draft.version}版.docx"
+    assert (export.filename, export.media_type) == (name, DOCX_MEDIA_TYPE)
     assert export.data == world.ports.documents.read(draft.id)
     (record,) = _audit(world, "zhang")
     assert (record.at, record.action, record.subject) == (EXPORTED, "export", draft.id)
-    assert "征求意见稿.docx" in record.detail
+    assert name in record.detail
     assert hashlib.sha256(export.data).hexdigest() in record.detail
 
 
@@ -130,7 +134,7 @@ def test_who_may_export_a_consultation_letter_follows_the_reading_rules(
     letter = f"{SAMPLE}.consultation-letter.maogong.v1"
     if allowed:
         assert export_document(letter, actor=actor, now=EXPORTED, ports=world.ports).filename == (
-            "征求意见函-市贸工局.docx"
+            f"{TITLE}-征求意见函-市贸工局-第1版.docx"
         )
     else:
         with pytest.raises(NotReadable, match="无权查看"):

@@ -54,6 +54,11 @@ class Origin(StrEnum):
     GENERATED = "generated"
     UPLOADED = "uploaded"
 
+    @property
+    def label(self) -> str:
+        """How a person reads it: 系统生成 or 上传."""
+        return "系统生成" if self is Origin.GENERATED else "上传"
+
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _VARIANT = re.compile(r"^[a-z0-9-]{0,40}$")

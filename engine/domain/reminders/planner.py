@@ -50,6 +50,21 @@ class Kind(StrEnum):
         """Order within a merged mail: the most urgent kind leads and names the mail."""
         return {Kind.OVERDUE: 0, Kind.REPLY_DUE: 1, Kind.FILING: 2}.get(self, 3)
 
+    @property
+    def label(self) -> str:
+        """How a person reads it."""
+        return {
+            "before:drafting": "起草节点提醒",
+            "before:consultation": "征求意见节点提醒",
+            "before:review": "送审节点提醒",
+            "before:deliberation": "审议节点提醒",
+            "before:publish": "发布节点提醒",
+            "reply-due": "答复期限提醒",
+            "overdue": "逾期催办",
+            "filing": "备案提醒",
+            "digest": "每周汇总",
+        }[self.value]
+
 
 STAGE_KINDS: dict[Stage, Kind] = {
     Stage.DRAFTING: Kind.BEFORE_DRAFTING,

@@ -12,6 +12,8 @@ from rich.table import Table
 
 from engine.adapters.mail.outbox import read_outbox
 from engine.bootstrap import mailing_for, open_workflow
+from engine.domain.departments import Registry, Role
+from engine.domain.reminders.planner import Kind
 from engine.entrypoints.cli.app import app
 from engine.entrypoints.cli.terminal import current_workflow, exit_codes, out, parse_date, parse_now, settings
 from engine.entrypoints.scheduler import Jobs, run
@@ -21,6 +23,20 @@ reminders_app = typer.Typer(help="提醒邮件：查看计划、发送到期提�
 app.add_typer(reminders_app, name="reminders")
 
 STATUS = {"pending": "待发送", "sending": "发送中"}
+
+
+def _party(registry: Registry, party: str) -> str:
+    """`caizheng:officer` as a person reads it: 市财政局承办人."""
+    if not party:
+        return ""
+    department, _, role = party.partition(":")
+    return registry.display_of(department) + (Role(role).label if role in set(Role) else role)
+
+
+def _kind(kind: str) -> str:
+    return Kind(kind).label if kind in set(Kind) else kind
+
+
 Now = Annotated[str | None, typer.Option("--now", help="以该时刻为现在（ISO 8601；不带时区视为北京时间）")]
 
 
@@ -41,10 +57,10 @@ def reminders_list(
             r = s.reminder
             table.add_row(
                 f"{send_moment(r.send_on, workflow.ports):%Y-%m-%d %H:%M}",
-                r.kind.value,
+                r.kind.label,
                 r.subject,
-                r.to,
-                r.cc,
+                _party(workflow.ports.registry, r.to),
+                _party(workflow.ports.registry, r.cc),
                 r.due.isoformat(),
                 STATUS.get(s.status, s.status) + (f"（第 {s.attempts} 次重试）" if s.attempts else ""),
             )
@@ -84,7 +100,7 @@ def outbox() -> None:
     entries = read_outbox(settings().outbox)
     table = Table("文件", "日期", "收件人", "类型", "任务", "主题", title=f"发件箱 {settings().outbox}")
     for e in entries:
-        table.add_row(e.path.name, e.date, e.to, e.kind, e.duty, e.subject)
+        table.add_row(e.path.name, e.date, e.to, _kind(e.kind), e.duty, e.subject)
     out.print(table)
     out.print(f"共 {len(entries)} 封。")
 

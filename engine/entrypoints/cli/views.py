@@ -30,6 +30,7 @@ from engine.entrypoints.views_json import in_procedure_order, page_json, status_
 from engine.services.views import Timeline, status, timeline
 
 if TYPE_CHECKING:
+    from engine.domain.departments import Registry
     from engine.domain.workflow.model import Event
     from engine.entrypoints.demo import DemoResult
     from engine.services.pages import DutyPage
@@ -103,7 +104,7 @@ def show(
             if as_json:
                 print_json(timeline_json(t))
             else:
-                _print_timeline(t)
+                _print_timeline(t, ports.registry)
             return
         from engine.services.pages import duty_page  # only here: it brings the workflow's services
 
@@ -112,19 +113,19 @@ def show(
         if as_json:
             print_json(page_json(page, actor, day))
         else:
-            _print_page(page, actor)
+            _print_page(page, actor, ports.registry)
 
 
-def _print_timeline(t: Timeline) -> None:
+def _print_timeline(t: Timeline, registry: Registry) -> None:
     out.print(
         f"[bold]{t.title}[/]（{t.duty_id}）：{t.state.value}，版本 {t.version}，"
         f"期限 {t.deadline}（最后工作日 {t.last_working_day}）"
     )
     out.print("节点：" + "；".join(f"{s.value} {d}" for s, d in t.milestones.items()))
-    _print_history(t.duty_id, t.events, t)
+    _print_history(t.duty_id, t.events, t, registry)
 
 
-def _print_page(p: DutyPage, actor: str) -> None:
+def _print_page(p: DutyPage, actor: str, registry: Registry) -> None:
     mark = "（逾期）" if p.overdue else "（有风险）" if p.at_risk else ""
     out.print(f"[bold]{p.title}[/]（{p.duty_id}）：{p.state.value}{mark}，版本 {p.version}")
     out.print(f"{p.ref}；牵头 {p.lead}（承办人 {p.officer or '未指定'}）；{p.track.value}")
@@ -139,7 +140,7 @@ def _print_page(p: DutyPage, actor: str) -> None:
     allowed = [label(a) for a in in_procedure_order(p.allowed)]
     out.print(f"{actor} 现在可以：" + ("、".join(allowed) if allowed else "（无）"))
     out.print(f"操作时请带上 --expect-version {p.version}，以免按过时的信息操作。")
-    _print_history(p.duty_id, p.events, p)
+    _print_history(p.duty_id, p.events, p, registry)
     if p.reviews:
         reviews = Table("审核结论", "审核意见", "审核人", "时间", title=f"合法性审核（{p.duty_id}）")
         for r in p.reviews:
@@ -147,7 +148,9 @@ def _print_page(p: DutyPage, actor: str) -> None:
         out.print(reviews)
 
 
-def _print_history(duty_id: str, events: tuple[Event, ...], t: Timeline | DutyPage) -> None:
+def _print_history(
+    duty_id: str, events: tuple[Event, ...], t: Timeline | DutyPage, registry: Registry
+) -> None:
     table = Table("#", "时间", "操作人", "操作", "状态", "说明", title=f"操作记录（{duty_id}）")
     for e in events:
         moved = f"{e.from_state.value if e.from_state else ''} → {e.to_state.value if e.to_state else ''}"
@@ -164,7 +167,11 @@ def _print_history(duty_id: str, events: tuple[Event, ...], t: Timeline | DutyPa
         requests = Table("轮次", "单位", "发出", "答复期限", "答复", title=f"征求意见（{duty_id}）")
         for r in t.requests:
             requests.add_row(
-                str(r.round), r.consultee, str(r.sent_on), str(r.due), r.reply.value if r.reply else "待答复"
+                str(r.round),
+                registry.display_of(r.consultee),
+                str(r.sent_on),
+                str(r.due),
+                r.reply.value if r.reply else "待答复",
             )
         out.print(requests)
     if t.opinions:
@@ -180,7 +187,7 @@ def _print_history(duty_id: str, events: tuple[Event, ...], t: Timeline | DutyPa
         out.print(opinions)
     documents = Table("文档编号", "文件", "版本", "来源", "时间", title=f"文稿版本（{duty_id}）")
     for v in t.documents:
-        documents.add_row(v.id, v.filename, str(v.version), v.origin.value, _minute(v.created))
+        documents.add_row(v.id, v.filename, str(v.version), v.origin.label, _minute(v.created))
     out.print(documents)
 
 
