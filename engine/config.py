@@ -50,7 +50,10 @@ class Settings(BaseSettings):
     prefect_api_url: str | None = None  # BANFA_PREFECT_API_URL, e.g. http://127.0.0.1:4200/api
     prefect_deployment: str = "advance-duty/banfa"
     prefect_stall_seconds: int = 300  # a run a worker took and left silent this long is lost
-    portal_url: str = "http://127.0.0.1:8000"  # links in artifacts and mail
+    portal_url: str = "http://127.0.0.1:8000"  # links in artifacts and mail; where the portal listens
+    portal_secret: SecretStr | None = None  # signs the session cookies; default: <data dir>/portal-secret
+    portal_idle_minutes: int = 30  # a session unused this long ends
+    portal_workers: int = 1  # uvicorn worker processes of `banfa serve`
     # Mail: with no SMTP host, every message goes to <data dir>/outbox as an .eml file (the embedded default).
     smtp_host: str | None = None  # BANFA_SMTP_HOST
     smtp_port: int = 25

@@ -125,6 +125,23 @@ def set_password(
         uow.commit()
 
 
+def change_password(
+    user_id: str, current: str, new: str, *, now: dt.datetime, ports: Ports, hasher: PasswordHasher
+) -> None:
+    """A person changes their own password, giving the current one; like every password change it ends all
+    their sessions (they log in again with the new one). A wrong current password is refused (and recorded)."""
+    with ports.reading() as uow:
+        account = uow.accounts.get(user_id)
+    if not hasher.verify(current, account.password_hash or ""):
+        with ports.uow() as uow:
+            _audit(uow, now, user_id, "password-refused", user_id, "当前密码不正确")
+            uow.commit()
+        raise LoginRefused(user_id, "当前密码不正确")
+    if hasher.verify(new, account.password_hash or ""):
+        raise InvalidInput("新密码不能与当前密码相同")
+    set_password(user_id, new, now=now, ports=ports, hasher=hasher, actor=user_id)
+
+
 def disable_user(user_id: str, *, now: dt.datetime, ports: Ports, actor: str | None = None) -> None:
     """Disable an account: it can no longer log in or act, and its sessions end. A new password enables it."""
     with ports.uow() as uow:

@@ -19,7 +19,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "intake": ("info", "intake", "catalogue"),
     "documents": ("draft", "compare"),
     "reminders": ("outbox", "scheduler", "reminders"),
-    "processes": ("up", "reconcile"),
+    "processes": ("up", "serve", "reconcile"),
     "views": ("status", "show", "demo"),
     "board": ("tasks", "board"),
     "workflow": (

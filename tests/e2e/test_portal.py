@@ -1,0 +1,394 @@
+"""The portal over HTTP, on a real SQLite data directory with the seed ingested: sessions, CSRF, redirects,
+refusals by group, downloads, uploads, and the procedure driven by its people through the pages' forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import unquote
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from engine.bootstrap import open_workflow, password_hasher
+from engine.config import Settings
+from engine.domain.workflow.model import State
+from engine.entrypoints.web.sessions import COOKIE
+from engine.services.accounts import set_password
+from tests.e2e.conftest import PEOPLE
+from tests.support.docx_fixtures import made_by_python_docx
+from tests.support.portal import (
+    SHANGHAI,
+    Clock,
+    client,
+    csrf_of,
+    error_of,
+    log_in,
+    version_of,
+    with_passwords,
+)
+from tests.support.workflows import SAMPLE
+
+TITLE = "深圳市服务外包人才培训资助资金使用和监管办法"
+REVISION = made_by_python_docx(
+    TITLE, "第一条　为了规范资助资金管理，制定本办法。", "第二条　资助资金实行专款专用。"
+)
+Client = Callable[..., TestClient]
+
+
+@pytest.fixture(scope="session")
+def portal_var(seeded_var: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return with_passwords(
+        seeded_var, tmp_path_factory.mktemp("portal") / "var", tuple(p[0] for p in PEOPLE if p[0] != "admin")
+    )
+
+
+@pytest.fixture
+def var(portal_var: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "var"
+    shutil.copytree(portal_var, folder)
+    return folder
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock("2007-09-12T09:00")
+
+
+@pytest.fixture
+def open_client(var: Path, clock: Clock) -> Client:
+    def make(user: str | None = None, portal_url: str = "http://127.0.0.1:8000") -> TestClient:
+        c = client(var, clock, portal_url)
+        if user is not None:
+            log_in(c, user)
+        return c
+
+    return make
+
+
+def state_of(var: Path, duty_id: str = SAMPLE) -> tuple[State, int]:
+    workflow = open_workflow(Settings(data_dir=var).resolved())
+    try:
+        with workflow.ports.reading() as uow:
+            duty = uow.duties.get(duty_id)
+        return duty.state, duty.version
+    finally:
+        workflow.db_engine.dispose()
+
+
+def act(c: TestClient, action: str, duty_id: str = SAMPLE, **fields: str) -> tuple[int, str]:
+    page = c.get(f"/duties/{duty_id}")
+    assert page.status_code == 200, page.text
+    data = {"csrf": csrf_of(page.text), "version": version_of(page.text), **fields}
+    done = c.post(f"/duties/{duty_id}/actions/{action}", data=data)
+    return done.status_code, error_of(done.text)
+
+
+# --- sessions and redirects ------------------------------------------------------------------------------------
+
+
+def test_a_visitor_goes_through_the_login_and_comes_back_to_the_page_asked_for(open_client: Client) -> None:
+    c = open_client()
+    asked = c.get(f"/duties/{SAMPLE}")
+    assert asked.status_code == 303
+    assert unquote(asked.headers["location"]) == f"/login?next=/duties/{SAMPLE}"
+    page = c.get(asked.headers["location"])
+    done = c.post(
+        "/login",
+        data={
+            "username": "zhang",
+            "password": "banfa2007pw",
+            "csrf": csrf_of(page.text),
+            "next": f"/duties/{SAMPLE}",
+        },
+    )
+    assert (done.status_code, done.headers["location"]) == (303, f"/duties/{SAMPLE}")
+    assert TITLE in c.get(f"/duties/{SAMPLE}").text
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example.com/x", "https://evil.example.com/", "/\\evil.example.com", "javascript:alert(1)"],
+)
+def test_an_open_redirect_attempt_sends_the_person_home(open_client: Client, target: str) -> None:
+    c = open_client()
+    page = c.get("/login", params={"next": target})
+    done = c.post(
+        "/login",
+        data={"username": "zhang", "password": "banfa2007pw", "csrf": csrf_of(page.text), "next": target},
+    )
+    assert (done.status_code, done.headers["location"]) == (303, "/tasks")
+
+
+def test_a_wrong_password_is_refused_in_chinese_and_five_lock_the_account(open_client: Client) -> None:
+    c = open_client()
+    for _ in range(5):
+        page = c.get("/login")
+        wrong = c.post(
+            "/login", data={"username": "zhang", "password": "nope12345", "csrf": csrf_of(page.text)}
+        )
+        assert wrong.status_code == 403 and error_of(wrong.text) == "登录失败：用户名或密码错误"
+    page = c.get("/login")
+    right = c.post(
+        "/login", data={"username": "zhang", "password": "banfa2007pw", "csrf": csrf_of(page.text)}
+    )
+    assert right.status_code == 403 and "锁定" in error_of(right.text)
+
+
+def test_a_tampered_cookie_reads_as_logged_out(open_client: Client) -> None:
+    c = open_client("zhang")
+    cookie = c.cookies[COOKIE]
+    c.cookies.clear()
+    c.cookies.set(COOKIE, cookie[:-3] + ("AAA" if not cookie.endswith("AAA") else "BBB"))
+    assert c.get("/tasks").status_code == 303
+
+
+def test_logging_out_ends_the_session_everywhere(open_client: Client) -> None:
+    here, there = open_client("zhang"), open_client("zhang")
+    page = here.get("/tasks")
+    assert here.post("/logout", data={"csrf": csrf_of(page.text)}).status_code == 303
+    assert here.get("/tasks").status_code == 303
+    assert there.get("/tasks").status_code == 303  # the other browser's session ended too
+
+
+def test_a_session_left_idle_for_thirty_minutes_ends(open_client: Client, clock: Clock) -> None:
+    c = open_client("zhang")
+    clock.advance(minutes=29)
+    assert c.get("/tasks").status_code == 200  # and this visit counts as activity
+    clock.advance(minutes=29)
+    assert c.get("/tasks").status_code == 200
+    clock.advance(minutes=31)
+    assert c.get("/tasks").status_code == 303
+
+
+def test_a_printed_password_must_be_changed_before_anything_else(var: Path, open_client: Client) -> None:
+    workflow = open_workflow(Settings(data_dir=var).resolved())
+    moment = dt.datetime(2007, 9, 11, 10, tzinfo=SHANGHAI)
+    set_password(
+        "admin", "printed123", now=moment, ports=workflow.ports, hasher=password_hasher(), must_change=True
+    )
+    c = open_client()
+    page = c.get("/login")
+    done = c.post("/login", data={"username": "admin", "password": "printed123", "csrf": csrf_of(page.text)})
+    assert done.headers["location"] == "/password"
+    assert c.get("/tasks").headers["location"] == "/password"
+    form = c.get("/password")
+    weak = c.post(
+        "/password",
+        data={"current": "printed123", "new": "short", "again": "short", "csrf": csrf_of(form.text)},
+    )
+    assert weak.status_code == 422 and error_of(weak.text)
+    changed = c.post(
+        "/password",
+        data={
+            "current": "printed123",
+            "new": "chosen2007",
+            "again": "chosen2007",
+            "csrf": csrf_of(form.text),
+        },
+    )
+    assert changed.headers["location"] == "/login?changed=1"
+    assert c.get("/tasks").status_code == 303  # the change ended this session too
+    log_in(c, "admin", "chosen2007")
+    assert c.get("/tasks").status_code == 200
+
+
+# --- actions ---------------------------------------------------------------------------------------------------
+
+
+def test_an_officer_starts_a_duty_from_its_page(var: Path, open_client: Client) -> None:
+    c = open_client("zhang")
+    page = c.get(f"/duties/{SAMPLE}")
+    assert 'data-action="start"' in page.text
+    status, error = act(c, "start")
+    assert (status, error) == (303, "")
+    assert state_of(var)[0] is State.DRAFTING
+    after = c.get(f"/duties/{SAMPLE}").text
+    assert "征求意见稿.docx" in after and "启动起草" in after
+
+
+@pytest.mark.parametrize("token", [None, "forged"])
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
+    var: Path, open_client: Client, token: str | None
+) -> None:
+    c = open_client("zhang")
+    before = state_of(var)
+    page = c.get(f"/duties/{SAMPLE}")
+    data = {"version": version_of(page.text)} | ({"csrf": token} if token else {})
+    refused = c.post(f"/duties/{SAMPLE}/actions/start", data=data)
+    assert refused.status_code == 403 and "CSRF" in refused.text
+    assert state_of(var) == before
+
+
+def test_an_action_the_role_does_not_allow_is_forbidden_and_changes_nothing(
+    var: Path, open_client: Client
+) -> None:
+    c = open_client("wang")  # an officer of 市公安局, not the lead
+    before = state_of(var)
+    page = c.get(f"/duties/{SAMPLE}")
+    assert page.status_code == 403  # wang may not even read the duty
+    refused = c.post(f"/duties/{SAMPLE}/actions/start", data={"csrf": csrf_of(c.get("/tasks").text)})
+    assert refused.status_code == 403 and "无权" in refused.text
+    assert state_of(var) == before
+
+
+def test_a_stale_form_gets_the_fresh_page_and_asks_to_refresh(var: Path, open_client: Client) -> None:
+    c = open_client("zhang")
+    page = c.get(f"/duties/{SAMPLE}")
+    token, stale = csrf_of(page.text), version_of(page.text)
+    assert (
+        c.post(f"/duties/{SAMPLE}/actions/start", data={"csrf": token, "version": stale}).status_code == 303
+    )
+    before = state_of(var)
+    again = c.post(f"/duties/{SAMPLE}/actions/open_consultation", data={"csrf": token, "version": stale})
+    assert again.status_code == 409 and "请刷新后重试" in error_of(again.text)
+    assert 'data-action="open_consultation"' in again.text  # the fresh page, with its forms
+    assert state_of(var) == before
+
+
+def test_an_illegal_transition_is_a_conflict_and_bad_input_is_invalid(var: Path, open_client: Client) -> None:
+    c = open_client("office")  # the coordinating office may start and extend
+    status, _ = act(c, "extend", deadline="not-a-date", reason="x")
+    assert status == 422
+    status, error = act(c, "extend", deadline="1999-01-01", reason="x")
+    assert status == 422 and "2000" in error
+    page = c.get(f"/duties/{SAMPLE}").text
+    refused = c.post(
+        f"/duties/{SAMPLE}/actions/deliberate",
+        data={"csrf": csrf_of(page), "version": version_of(page), "approved": "1"},
+    )
+    assert refused.status_code in (403, 409)
+
+
+# --- downloads and uploads -------------------------------------------------------------------------------------
+
+
+def test_a_download_is_an_attachment_with_its_chinese_name(var: Path, open_client: Client) -> None:
+    c = open_client("zhang")
+    act(c, "start")
+    got = c.get(f"/documents/{SAMPLE}.draft.v1")
+    assert got.status_code == 200
+    assert got.headers["x-content-type-options"] == "nosniff"
+    disposition = got.headers["content-disposition"]
+    assert disposition.startswith("attachment;")
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == f"{TITLE}-征求意见稿-第1版.docx"
+    assert got.content[:2] == b"PK"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/documents/{SAMPLE}.draft.v9", "/documents/..%2F..%2Fetc%2Fpasswd", "/documents/../../etc/passwd"],
+)
+def test_an_unknown_or_path_like_document_id_is_not_found(open_client: Client, path: str) -> None:
+    got = open_client("zhang").get(path)
+    assert got.status_code == 404 and "root:" not in got.text
+
+
+def test_a_document_another_department_may_not_read_is_forbidden(open_client: Client) -> None:
+    act(open_client("zhang"), "start")
+    assert open_client("wang").get(f"/documents/{SAMPLE}.draft.v1").status_code == 403
+
+
+def test_an_upload_over_the_cap_is_refused_before_it_is_parsed(var: Path, open_client: Client) -> None:
+    c = open_client("zhang")
+    act(c, "start")
+    before = state_of(var)
+    page = c.get(f"/duties/{SAMPLE}").text
+    big = b"PK" + b"\0" * (20 * 1024 * 1024 + 10)
+    refused = c.post(
+        f"/duties/{SAMPLE}/actions/upload",
+        data={"csrf": csrf_of(page), "version": version_of(page)},
+        files={"draft": ("修改稿.docx", big, "application/octet-stream")},
+    )
+    assert refused.status_code == 422 and "过大" in refused.text
+    broken = c.post(
+        f"/duties/{SAMPLE}/actions/upload",
+        data={"csrf": csrf_of(page), "version": version_of(page)},
+        files={"draft": ("修改稿.docx", b"not a docx", "application/octet-stream")},
+    )
+    assert broken.status_code == 422
+    assert state_of(var) == before
+
+
+def test_every_page_carries_a_content_security_policy_and_errors_are_chinese_pages(
+    open_client: Client,
+) -> None:
+    c = open_client("zhang")
+    for path in ("/login", "/tasks", f"/duties/{SAMPLE}", "/notices/sfb2007-129", "/duties/nothing.here"):
+        got = c.get(path)
+        assert "default-src 'self'" in got.headers["content-security-policy"], path
+    missing = c.get("/duties/nothing.here")
+    assert missing.status_code == 404 and "未找到" in missing.text and "Traceback" not in missing.text
+
+
+def test_the_portal_lives_under_the_prefix_of_its_url(open_client: Client) -> None:
+    c = open_client(portal_url="http://127.0.0.1:8000/banfa")
+    asked = c.get(f"/banfa/duties/{SAMPLE}")
+    assert unquote(asked.headers["location"]) == f"/banfa/login?next=/banfa/duties/{SAMPLE}"
+    log_in(c, "zhang", prefix="/banfa")
+    page = c.get(f"/banfa/duties/{SAMPLE}")
+    assert page.status_code == 200 and 'href="/banfa/static/portal.css"' in page.text
+    assert c.get("/banfa/healthz").text == "ok"
+
+
+# --- the procedure, by its people ------------------------------------------------------------------------------
+
+
+def test_the_procedure_through_the_pages(var: Path, open_client: Client, clock: Clock) -> None:
+    # A day passes between the steps: each person logs in again (a session ends after 30 idle minutes).
+    officer = open_client("zhang")
+    assert act(officer, "start") == (303, "")
+    clock.advance(days=1)
+    officer = open_client("zhang")
+    page = officer.get(f"/duties/{SAMPLE}").text
+    uploaded = officer.post(
+        f"/duties/{SAMPLE}/actions/upload",
+        data={"csrf": csrf_of(page), "version": version_of(page)},
+        files={"draft": ("修改稿.docx", REVISION, "application/octet-stream")},
+    )
+    assert uploaded.status_code == 303, error_of(uploaded.text)
+    assert act(officer, "open_consultation") == (303, "")
+
+    consultee = open_client("li")  # 市贸工局's contact
+    assert any(SAMPLE in line for line in consultee.get("/tasks").text.splitlines())
+    page = consultee.get(f"/duties/{SAMPLE}").text
+    replied = consultee.post(
+        f"/duties/{SAMPLE}/actions/reply",
+        data={
+            "csrf": csrf_of(page),
+            "version": version_of(page),
+            "clause_1": "第二条",
+            "text_1": "建议写明审计主体。",
+        },
+        files={"attachments": ("复函.pdf", b"%PDF-1.4 sealed", "application/pdf")},
+    )
+    assert replied.status_code == 303, error_of(replied.text)
+
+    clock.advance(days=1)
+    officer = open_client("zhang")
+    assert act(officer, "close_consultation") == (303, "")
+    opinion = f"{SAMPLE}.r1.maogong.1"
+    assert act(officer, "decide", opinion=opinion, decision="采纳", reason="已补充") == (303, "")
+    assert act(officer, "submit") == (303, "")
+
+    reviewer = open_client("fa")
+    bundle = reviewer.get(f"/duties/{SAMPLE}/bundle")
+    assert bundle.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(bundle.content)).namelist()
+    assert "02-送审稿.docx" in names and any(n.endswith("复函.pdf") for n in names)
+    clock.advance(minutes=20)
+    assert act(reviewer, "review", outcome="应当予以修改", opinion="第二条须明确审计主体。") == (303, "")
+    assert state_of(var)[0] is State.RETURNED
+
+    coordinator = open_client("office")
+    board = coordinator.get("/notices/sfb2007-129")
+    assert board.status_code == 200 and SAMPLE in board.text
+    sheet = coordinator.get("/notices/sfb2007-129/ledger")
+    assert sheet.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(sheet.content))
+    assert any(cell.value == TITLE for row in book.active.iter_rows() for cell in row)
