@@ -240,6 +240,24 @@ def ensure_admin(
     return chosen if made_up else None
 
 
+def reset_password(
+    user_id: str, *, actor: str, now: dt.datetime, ports: Ports, hasher: PasswordHasher
+) -> str:
+    """An administrator gives a user a new random password, to be changed at the next login; return it, to be
+    shown once."""
+    with ports.reading() as uow:
+        _check_admin(uow, actor, "重设密码")
+    chosen = _random_password()
+    set_password(user_id, chosen, now=now, ports=ports, hasher=hasher, must_change=True, actor=actor)
+    return chosen
+
+
+def require_admin(actor: str, action: str, *, ports: Ports) -> None:
+    """Refuse (NotPermitted) anyone but an administrator: for what only they may see, such as the outbox."""
+    with ports.reading() as uow:
+        _check_admin(uow, actor, action)
+
+
 def acting_user(uow: UnitOfWork, actor: str, action: str) -> User:
     """The user a person's action is taken as: never `system`, and never a disabled account."""
     if actor == SYSTEM:
@@ -252,7 +270,7 @@ def acting_user(uow: UnitOfWork, actor: str, action: str) -> User:
 
 def _check_admin(uow: UnitOfWork, actor: str | None, action: str) -> None:
     if actor is not None and UserRole.ADMIN not in acting_user(uow, actor, action).roles:
-        raise NotPermitted(actor, action, "只有系统管理员可以管理账号")
+        raise NotPermitted(actor, action, "只有系统管理员可以办理")
 
 
 def _exists(uow: UnitOfWork, user_id: str) -> bool:

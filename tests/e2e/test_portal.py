@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -392,3 +393,116 @@ def test_the_procedure_through_the_pages(var: Path, open_client: Client, clock: 
     assert sheet.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(sheet.content))
     assert any(cell.value == TITLE for row in book.active.iter_rows() for cell in row)
+
+
+# --- administrators' pages -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(var: Path, open_client: Client) -> TestClient:
+    workflow = open_workflow(Settings(data_dir=var).resolved())
+    moment = dt.datetime(2007, 9, 11, 10, tzinfo=SHANGHAI)
+    set_password("admin", "admin2007pw", now=moment, ports=workflow.ports, hasher=password_hasher())
+    workflow.db_engine.dispose()
+    c = open_client()
+    log_in(c, "admin", "admin2007pw")
+    return c
+
+
+def test_an_administrator_adds_a_user_resets_the_password_and_disables_the_account(
+    admin: TestClient, open_client: Client
+) -> None:
+    page = admin.get("/users")
+    assert page.status_code == 200 and "zhang" in page.text
+    token = csrf_of(page.text)
+    form = {"user_id": "chen", "name": "陈五", "department": "caizheng", "role": ["officer"], "csrf": token}
+    assert admin.post("/users", data=form).status_code == 303
+    again = admin.post("/users", data=form)
+    assert again.status_code == 409 and "已存在" in error_of(again.text)
+    unknown = admin.post("/users", data=form | {"user_id": "zhou", "department": "nowhere"})
+    assert unknown.status_code == 404 and "nowhere" in error_of(unknown.text)
+    reset = admin.post("/users/chen/reset", data={"csrf": token})
+    shown = re.search(r"新密码：([A-Za-z0-9]+)", reset.text)
+    assert reset.status_code == 200 and shown
+    chen = open_client()
+    log_in(chen, "chen", shown.group(1))
+    assert chen.get("/tasks").headers["location"] == "/password"  # a password someone else chose
+    assert admin.post("/users/chen/disable", data={"csrf": token}).status_code == 303
+    assert chen.get("/password").status_code == 303  # the disabled account's session ended
+    assert "已停用" in admin.get("/users").text
+
+
+def test_only_an_administrator_manages_users_or_reads_the_outbox(open_client: Client) -> None:
+    officer = open_client("zhang")
+    assert officer.get("/users").status_code == 403
+    assert officer.get("/outbox").status_code == 403
+    token = csrf_of(officer.get("/tasks").text)
+    assert officer.post("/users/wang/disable", data={"csrf": token}).status_code == 403
+    assert officer.post("/users/wang/reset", data={"csrf": token}).status_code == 403
+
+
+def test_the_outbox_lists_messages_and_shows_one_by_name_only(var: Path, admin: TestClient) -> None:
+    outbox = var / "outbox"
+    outbox.mkdir(exist_ok=True)
+    (outbox / "20071105-0900-a.eml").write_bytes(
+        "Date: Mon, 05 Nov 2007 09:00:00 +0800\r\nFrom: banfa@banfa.local\r\nTo: zhang@example.gov.cn\r\n"
+        "Subject: =?utf-8?b?5o+Q6YaS?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "请于 11 月 19 日前完成起草。\r\n".encode()
+    )
+    listed = admin.get("/outbox")
+    assert listed.status_code == 200 and "提醒" in listed.text
+    shown = admin.get("/outbox/20071105-0900-a.eml")
+    assert shown.status_code == 200 and "请于 11 月 19 日前完成起草" in shown.text
+    for name in ("nothing.eml", "..%2F..%2Fbanfa.db", "%2Fetc%2Fpasswd"):
+        assert admin.get(f"/outbox/{name}").status_code == 404
+
+
+# --- the preview -----------------------------------------------------------------------------------------------
+
+
+def _hostile_draft() -> bytes:
+    """A draft whose text holds markup and whose hyperlink runs script when followed."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    document.add_paragraph(TITLE)
+    document.add_paragraph('第一条　<script>alert("x")</script><img src=x onerror=alert(1)>')
+    paragraph = document.add_paragraph("第二条　详见")
+    rel = document.part.relate_to("javascript:alert(2)", RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rel)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "此处"
+    run.append(text)
+    link.append(run)
+    paragraph._p.append(link)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_script_in_an_uploaded_draft_never_runs_in_the_preview_or_the_download(open_client: Client) -> None:
+    officer = open_client("zhang")
+    act(officer, "start")
+    page = officer.get(f"/duties/{SAMPLE}").text
+    uploaded = officer.post(
+        f"/duties/{SAMPLE}/actions/upload",
+        data={"csrf": csrf_of(page), "version": version_of(page)},
+        files={"draft": ("修改稿.docx", _hostile_draft(), "text/html")},
+    )
+    assert uploaded.status_code == 303, error_of(uploaded.text)
+    shown = officer.get(f"/documents/{SAMPLE}.draft.v2/preview")
+    assert shown.status_code == 200
+    article = shown.text.split('<article class="preview">', 1)[1].split("</article>", 1)[0]
+    assert "第一条" in article and "此处" in article
+    assert "<script" not in article and "<img" not in article and "<a" not in article
+    assert "javascript:" not in article and "onerror=" not in article.replace("onerror=alert(1)&gt;", "")
+    assert "script-src 'self'" in shown.headers["content-security-policy"]
+    download = officer.get(f"/documents/{SAMPLE}.draft.v2")
+    assert download.headers["content-type"].startswith("application/vnd.openxmlformats")  # never text/html
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["x-content-type-options"] == "nosniff"

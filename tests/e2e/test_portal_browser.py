@@ -81,7 +81,9 @@ class Person:
         self.page.click("form[action$='/login'] button")
         self.page.wait_for_url(self.url + then)
 
-    def act(self, action: str, fill: dict[str, str] | None = None, files: dict[str, str] | None = None) -> None:
+    def act(
+        self, action: str, fill: dict[str, str] | None = None, files: dict[str, str] | None = None
+    ) -> None:
         form = f"form[data-action={action}]"
         for name, value in (fill or {}).items():
             target = self.page.locator(f"{form} [name={name}]")
@@ -102,7 +104,9 @@ def test_the_procedure_in_a_browser(served: tuple[str, Clock, Path], tmp_path: P
     url, clock, _ = served
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     revision = tmp_path / "修改稿.docx"
-    revision.write_bytes(made_by_python_docx(TITLE, "第一条　为了规范资助资金管理，制定本办法。", "第二条　专款专用。"))
+    revision.write_bytes(
+        made_by_python_docx(TITLE, "第一条　为了规范资助资金管理，制定本办法。", "第二条　专款专用。")
+    )
     scan = tmp_path / "复函.pdf"
     scan.write_bytes(b"%PDF-1.4 sealed reply")
     with sync_playwright() as p:
@@ -132,7 +136,9 @@ def test_the_procedure_in_a_browser(served: tuple[str, Clock, Path], tmp_path: P
         clock.advance(hours=3)
         consultee = person("li")
         consultee.page.goto(url + f"/duties/{SAMPLE}")
-        consultee.act("reply", {"clause_1": "第二条", "text_1": "建议写明审计主体。"}, {"attachments": str(scan)})
+        consultee.act(
+            "reply", {"clause_1": "第二条", "text_1": "建议写明审计主体。"}, {"attachments": str(scan)}
+        )
         consultee.shot("06-duty-replied")
 
         clock.advance(minutes=20)
@@ -151,7 +157,9 @@ def test_the_procedure_in_a_browser(served: tuple[str, Clock, Path], tmp_path: P
         reviewer.act("review", {"outcome": "应当予以修改", "opinion": "第二条须明确审计主体。"})
         reviewer.shot("08-duty-returned")
 
-        clock.advance(days=104)  # Christmas 2007: fewer working days left than the stages to come need at least
+        clock.advance(
+            days=104
+        )  # Christmas 2007: fewer working days left than the stages to come need at least
         coordinator = person("office", "/notices/sfb2007-129")
         row = coordinator.page.locator(f"tr:has(a[href$='/duties/{SAMPLE}'])")
         assert row.get_attribute("class") in ("at-risk", "overdue"), row.inner_text()

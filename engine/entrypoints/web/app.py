@@ -236,9 +236,10 @@ def create_app(
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    from engine.entrypoints.web.pages import router
+    from engine.entrypoints.web import admin, pages
 
-    app.include_router(router, prefix=portal.prefix)
+    app.include_router(pages.router, prefix=portal.prefix)
+    app.include_router(admin.router, prefix=portal.prefix)
     if portal.prefix:
 
         @app.get("/", include_in_schema=False)

@@ -29,7 +29,8 @@ ATTACHMENT_CAP = 50 * 1024 * 1024  # a reply's attachment
 CHUNK = 1024 * 1024
 
 
-def _check_csrf(portal: Portal, viewer: Viewer, token: str | None) -> None:
+def check_csrf(viewer: Viewer, token: str | None) -> None:
+    """Refuse a form that does not carry the session's CSRF token (403, nothing done)."""
     if not viewer.session.csrf_matches(token):
         raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
 
@@ -60,7 +61,7 @@ def login(
 ) -> Response:
     portal = portal_of(request)
     viewer = portal.viewer(request)
-    _check_csrf(portal, viewer, csrf)
+    check_csrf(viewer, csrf)
     now = portal.now()
     try:
         session = accounts.log_in(
@@ -87,7 +88,7 @@ def login(
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     portal = portal_of(request)
     viewer = portal.viewer(request)
-    _check_csrf(portal, viewer, csrf)
+    check_csrf(viewer, csrf)
     if viewer.user is not None:
         accounts.log_out_everywhere(viewer.user.id, now=portal.now(), ports=portal.workflow.ports)
     request.state.session_out = viewer.session.anonymous()
@@ -111,7 +112,7 @@ def change_password(
 ) -> Response:
     portal = portal_of(request)
     viewer, user = portal.user(request, allow_password_change=True)
-    _check_csrf(portal, viewer, csrf)
+    check_csrf(viewer, csrf)
     try:
         if new != again:
             raise InvalidInput("两次输入的新密码不一致")
@@ -214,7 +215,7 @@ async def act(request: Request, duty_id: str, action: str) -> Response:
     if action not in ACTIONS:
         raise_not_found()
     async with request.form(max_files=20, max_fields=100) as form:  # closes the uploads' spool files
-        _check_csrf(portal, viewer, _field(form.get("csrf")))
+        check_csrf(viewer, _field(form.get("csrf")))
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         files = [await _read_upload(n, v) for n, v in form.multi_items() if isinstance(v, StarletteUpload)]
     version = fields.get("version", "")
@@ -277,6 +278,22 @@ def document(request: Request, document_id: str) -> Response:
     _, user = portal.user(request)
     return attachment(
         export_document(document_id, actor=user.id, now=portal.now(), ports=portal.workflow.ports)
+    )
+
+
+@router.get("/documents/{document_id}/preview")
+def preview(request: Request, document_id: str) -> Response:
+    """A .docx shown in the page: mammoth's HTML, sanitised (no script, no event handler, no link, no image)."""
+    portal = portal_of(request)
+    viewer, user = portal.user(request)
+    export = export_document(document_id, actor=user.id, now=portal.now(), ports=portal.workflow.ports)
+    if not export.filename.lower().endswith(".docx"):
+        raise InvalidInput(f"只能预览 Word 文档（.docx）：{export.filename}")
+    from engine.entrypoints.web.preview import docx_to_safe_html
+
+    html, warnings = docx_to_safe_html(export.data)
+    return portal.render(
+        request, "preview.html", viewer, export=export, document_id=document_id, html=html, warnings=warnings
     )
 
 
