@@ -506,3 +506,25 @@ def test_a_script_in_an_uploaded_draft_never_runs_in_the_preview_or_the_download
     assert download.headers["content-type"].startswith("application/vnd.openxmlformats")  # never text/html
     assert download.headers["content-disposition"].startswith("attachment;")
     assert download.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_comparison_of_two_versions_is_a_word_download(open_client: Client) -> None:
+    officer = open_client("zhang")
+    act(officer, "start")
+    page = officer.get(f"/duties/{SAMPLE}").text
+    officer.post(
+        f"/duties/{SAMPLE}/actions/upload",
+        data={"csrf": csrf_of(page), "version": version_of(page)},
+        files={"draft": ("修改稿.docx", REVISION, "application/octet-stream")},
+    )
+    page = officer.get(f"/duties/{SAMPLE}").text
+    assert 'action="/compare"' in page
+    got = officer.get("/compare", params={"old": f"{SAMPLE}.draft.v1", "new": f"{SAMPLE}.draft.v2"})
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    assert "修改对照表" in unquote(got.headers["content-disposition"])
+    wrong = officer.get("/compare", params={"old": f"{SAMPLE}.explanation.v1", "new": f"{SAMPLE}.draft.v2"})
+    assert wrong.status_code == 422
+    other = open_client("wang").get(
+        "/compare", params={"old": f"{SAMPLE}.draft.v1", "new": f"{SAMPLE}.draft.v2"}
+    )
+    assert other.status_code == 403

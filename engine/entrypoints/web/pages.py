@@ -20,7 +20,14 @@ from engine.entrypoints.web.errors import message_of, status_of
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, LoginRefused
 from engine.services import accounts
 from engine.services.board import burndown, notice_board, tasks_for
-from engine.services.exports import Export, export_document, ledger, reviewer_bundle
+from engine.services.exports import (
+    COMPARABLE,
+    Export,
+    compare_versions,
+    export_document,
+    ledger,
+    reviewer_bundle,
+)
 from engine.services.pages import duty_page
 
 router = APIRouter()
@@ -202,6 +209,9 @@ def _duty_page(
         opinion_rows=range(1, OPINION_ROWS + 1),
         undecided=[o for o in page.opinions if o.ruling is None],
         registry=portal.workflow.ports.registry,
+        texts=sorted(
+            (v for v in page.documents if v.kind in COMPARABLE), key=lambda v: v.created, reverse=True
+        ),
     )
 
 
@@ -294,6 +304,16 @@ def preview(request: Request, document_id: str) -> Response:
     html, warnings = docx_to_safe_html(export.data)
     return portal.render(
         request, "preview.html", viewer, export=export, document_id=document_id, html=html, warnings=warnings
+    )
+
+
+@router.get("/compare")
+def compare(request: Request, old: str, new: str) -> Response:
+    """The 修改对照表 of two stored versions of a duty's text, as a .docx download."""
+    portal = portal_of(request)
+    _, user = portal.user(request)
+    return attachment(
+        compare_versions(old, new, actor=user.id, now=portal.now(), ports=portal.workflow.ports)
     )
 
 
