@@ -528,3 +528,38 @@ def test_the_comparison_of_two_versions_is_a_word_download(open_client: Client) 
         "/compare", params={"old": f"{SAMPLE}.draft.v1", "new": f"{SAMPLE}.draft.v2"}
     )
     assert other.status_code == 403
+
+
+# --- the JSON API ----------------------------------------------------------------------------------------------
+
+
+def test_the_api_reads_and_acts_with_the_session_and_its_csrf_token(var: Path, open_client: Client) -> None:
+    assert open_client().get("/api/v1/tasks").status_code == 401
+    c = open_client("zhang")
+    me = c.get("/api/v1/session").json()
+    tasks = c.get("/api/v1/tasks").json()
+    assert SAMPLE in [t["id"] for t in tasks["tasks"]]
+    page = c.get(f"/api/v1/duties/{SAMPLE}").json()
+    version = page["version"]
+    board = c.get("/api/v1/notices/sfb2007-129").json()
+    assert SAMPLE in [r["id"] for r in board["duties"]]
+    refused = c.post(f"/api/v1/duties/{SAMPLE}/actions/start", json={"version": version})
+    assert refused.status_code == 403 and refused.json()["error"] == "Forbidden"  # no CSRF token
+    headers = {"X-CSRF-Token": me["csrf"]}
+    done = c.post(f"/api/v1/duties/{SAMPLE}/actions/start", json={"version": version}, headers=headers)
+    assert done.status_code == 200 and done.json()["state"] == "起草中"
+    stale = c.post(
+        f"/api/v1/duties/{SAMPLE}/actions/open_consultation", json={"version": version}, headers=headers
+    )
+    assert (
+        stale.status_code == 409
+        and stale.json()["error"] == "Conflict"
+        and "请刷新后重试" in stale.json()["message"]
+    )
+    assert c.get("/api/v1/duties/nothing.here").status_code == 404
+    assert c.post(f"/api/v1/duties/{SAMPLE}/actions/fly", json={}, headers=headers).status_code == 404
+    bad = c.post(f"/api/v1/duties/{SAMPLE}/actions/extend", json={"deadline": "soon"}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["error"] == "Invalid"
+    other = open_client("wang")
+    assert other.get(f"/api/v1/duties/{SAMPLE}").status_code == 403
+    assert state_of(var)[0] is State.DRAFTING

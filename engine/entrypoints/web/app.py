@@ -236,8 +236,9 @@ def create_app(
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    from engine.entrypoints.web import admin, pages
+    from engine.entrypoints.web import admin, api, pages
 
+    app.include_router(api.router, prefix=portal.prefix)
     app.include_router(pages.router, prefix=portal.prefix)
     app.include_router(admin.router, prefix=portal.prefix)
     if portal.prefix:
