@@ -245,3 +245,35 @@ class _Memo:
     def planned(self, last_working_day: dt.date, ended: dict[Stage, dt.date]) -> dict[Stage, dt.date]:
         """The milestones of a duty whose stages ended so; a copy, so that no two rows share one dict."""
         return dict(self._planned(last_working_day, tuple(ended.items())))
+
+
+@dataclass(frozen=True)
+class Found:
+    """One duty a search found."""
+
+    duty_id: str
+    notice_id: str
+    location: str
+    title: str
+    lead: str  # display name
+    state: State
+
+
+SEARCH_LIMIT = 50
+
+
+def search_duties(text: str, user_id: str, *, ports: Ports, limit: int = SEARCH_LIMIT) -> list[Found]:
+    """Duties across notices whose id or title holds `text`, or whose lead department's name (full, short or
+    alias) holds it; only those the user may read, at most `limit`, in id order."""
+    text = text.strip()
+    if not text:
+        return []
+    leads = tuple(d.key for d in ports.registry if any(text in name for name in d.names))
+    with ports.reading() as uow:
+        user = uow.users.get(user_id)
+        rows = uow.views.search_rows(text, leads, limit * 4)  # some may be unreadable to the user
+    readable = [r for r in rows if can_read(Standing.of_row(r), user, Scope(r.coordinator, r.reviewer))]
+    return [
+        Found(r.id, r.notice_id, r.location, r.title, ports.registry.display_of(r.lead), r.state)
+        for r in readable[:limit]
+    ]

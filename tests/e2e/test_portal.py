@@ -563,3 +563,16 @@ def test_the_api_reads_and_acts_with_the_session_and_its_csrf_token(var: Path, o
     other = open_client("wang")
     assert other.get(f"/api/v1/duties/{SAMPLE}").status_code == 403
     assert state_of(var)[0] is State.DRAFTING
+
+
+def test_the_search_finds_duties_by_id_title_or_department_that_the_person_may_read(
+    open_client: Client,
+) -> None:
+    officer, office = open_client("zhang"), open_client("office")
+    by_department = officer.get("/search", params={"q": "财政局"})
+    assert by_department.status_code == 200 and SAMPLE in by_department.text
+    assert SAMPLE in officer.get("/search", params={"q": "人才培训资助"}).text
+    assert SAMPLE in officer.get("/search", params={"q": "02-02-1"}).text
+    assert "haiguan" not in officer.get("/search", params={"q": "海关"}).text  # not the officer's to read
+    assert "sfb2007-129-13-00-3-haiguan" in office.get("/search", params={"q": "海关"}).text
+    assert "没有找到" in officer.get("/search", params={"q": "%"}).text

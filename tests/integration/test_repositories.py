@@ -1231,6 +1231,23 @@ def test_a_duty_row_says_what_the_lists_need_of_the_duty_and_its_notice(ready: U
         assert u.views.notice_rows(EARLIER_NOTICE) == [] and u.views.notice_rows("no-such-notice") == []
 
 
+def test_search_rows_match_id_title_or_lead_literally_in_id_order_up_to_a_limit(ready: UowFactory) -> None:
+    first = new_duty("sfb2007-129-01-01-1-keji", lead="keji", title="深圳市服务外包人才培训办法")
+    second = new_duty("sfb2007-129-01-01-2-caizheng", title="深圳市资助资金使用办法（100%_配套）")
+    third = new_duty("sfb2007-129-01-01-3-caizheng", title="深圳市海外拓展基金管理办法")
+    with ready() as u:
+        for duty in (third, first, second):
+            u.duties.add(duty)
+        u.commit()
+    with ready() as u:
+        assert [r.id for r in u.views.search_rows("人才", (), 10)] == [first.id]
+        assert [r.id for r in u.views.search_rows("01-01-3", (), 10)] == [third.id]
+        assert [r.id for r in u.views.search_rows("%_", (), 10)] == [second.id]  # no wildcard
+        assert [r.id for r in u.views.search_rows("无此词", ("keji",), 10)] == [first.id]
+        assert [r.id for r in u.views.search_rows("深圳市", (), 2)] == [first.id, second.id]
+        assert u.views.search_rows("无此词", (), 10) == []
+
+
 def test_the_open_round_is_the_latest_and_a_submission_is_seen(ready: UowFactory) -> None:
     duty = lived(new_duty(), LIFE[:14])  # a second round is open, renshi has answered it, maogong not yet
     with ready() as u:

@@ -259,6 +259,12 @@ class MemoryReadModels:
     def notice_rows(self, notice_id: str) -> list[DutyRow]:
         return [self._row(d) for d in self._duties() if d.notice_id == notice_id]
 
+    def search_rows(self, text: str, leads: tuple[str, ...], limit: int) -> list[DutyRow]:
+        found = [
+            d for d in self._duties() if text in d.id or text in (d.spec.title or "") or d.spec.lead in leads
+        ]
+        return [self._row(d) for d in found[:limit]]
+
     def events(
         self, duty_ids: list[str], actions: frozenset[str]
     ) -> dict[str, list[tuple[str, dt.datetime]]]:

@@ -82,6 +82,10 @@ class SqlReadModels:
     def notice_rows(self, notice_id: str) -> list[DutyRow]:
         return self._rows(d.c.notice_id == notice_id)
 
+    def search_rows(self, text: str, leads: tuple[str, ...], limit: int) -> list[DutyRow]:
+        found = d.c.id.contains(text, autoescape=True) | d.c.title.contains(text, autoescape=True)
+        return self._rows(found | d.c.lead.in_(leads) if leads else found, limit)
+
     def events(
         self, duty_ids: list[str], actions: frozenset[str]
     ) -> dict[str, list[tuple[str, dt.datetime]]]:
@@ -97,7 +101,7 @@ class SqlReadModels:
                 found.setdefault(row.duty_id, []).append((row.action, row.at))
         return found
 
-    def _rows(self, which: sa.ColumnElement[bool]) -> list[DutyRow]:
+    def _rows(self, which: sa.ColumnElement[bool], limit: int | None = None) -> list[DutyRow]:
         e, o, x = schema.events, schema.opinions, schema.decisions
         # Per duty, on the duty's own index: whether it was ever submitted, and its undecided opinions.
         submitted = sa.exists().where(e.c.duty_id == d.c.id, e.c.action == "submit")
@@ -112,7 +116,7 @@ class SqlReadModels:
             .select_from(d.join(n, n.c.id == d.c.notice_id))
             .where(which)
         )
-        rows = list(self.c.execute(query.order_by(d.c.id)))
+        rows = list(self.c.execute(query.order_by(d.c.id).limit(limit)))
         requests = self._requests([row.id for row in rows])
         return [_row(row, *requests.get(row.id, _NO_REQUESTS)) for row in rows]
 

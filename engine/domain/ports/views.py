@@ -56,6 +56,11 @@ class ReadModels(Protocol):
         """Return every duty of the notice, in id order; an unknown notice gives []."""
         ...
 
+    def search_rows(self, text: str, leads: tuple[str, ...], limit: int) -> list[DutyRow]:
+        """Return at most `limit` duties, in id order, whose id or title contains `text` (literally: `%` and
+        `_` are plain characters) or whose lead is one of `leads`."""
+        ...
+
     def events(
         self, duty_ids: list[str], actions: frozenset[str]
     ) -> dict[str, list[tuple[str, dt.datetime]]]:

@@ -19,7 +19,7 @@ from engine.entrypoints.web.app import Portal, Viewer, portal_of, safe_next
 from engine.entrypoints.web.errors import message_of, status_of
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, LoginRefused
 from engine.services import accounts
-from engine.services.board import burndown, notice_board, tasks_for
+from engine.services.board import SEARCH_LIMIT, burndown, notice_board, search_duties, tasks_for
 from engine.services.exports import (
     COMPARABLE,
     Export,
@@ -149,6 +149,14 @@ def tasks(request: Request) -> Response:
     today = portal.today()
     rows = tasks_for(user.id, today, ports=portal.workflow.ports)
     return portal.render(request, "tasks.html", viewer, tasks=rows, today=today, label=label)
+
+
+@router.get("/search")
+def search(request: Request, q: str = "") -> Response:
+    portal = portal_of(request)
+    viewer, user = portal.user(request)
+    found = search_duties(q[:100], user.id, ports=portal.workflow.ports)
+    return portal.render(request, "search.html", viewer, q=q, found=found, limit=SEARCH_LIMIT)
 
 
 @router.get("/notices/{notice_id}")
