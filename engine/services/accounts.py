@@ -9,6 +9,7 @@ audit trail.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 import string
@@ -17,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from engine.domain.departments import Role
 from engine.domain.ports import AuditRecord, PasswordHasher, Ports, UnitOfWork
-from engine.domain.workflow.accounts import Account, LoginPolicy, password_problem
+from engine.domain.workflow.accounts import Account, ApiToken, LoginPolicy, password_problem
 from engine.domain.workflow.people import SYSTEM, USER_ID, User, UserRole
 from engine.errors import InvalidInput, LoginRefused, NotPermitted, UnknownUser, UserExists
 
@@ -256,6 +257,51 @@ def require_admin(actor: str, action: str, *, ports: Ports) -> None:
     """Refuse (NotPermitted) anyone but an administrator: for what only they may see, such as the outbox."""
     with ports.reading() as uow:
         _check_admin(uow, actor, action)
+
+
+TOKEN_PREFIX = "banfa_"
+
+
+def mint_token(user_id: str, *, now: dt.datetime, ports: Ports, days: int | None = None) -> str:
+    """Make an API token for the user (for `Authorization: Bearer …`), valid for `days` or until revoked;
+    return it, to be shown once: only its SHA-256 is kept. A disabled account's token does not work."""
+    if days is not None and not 1 <= days <= 3650:
+        raise InvalidInput(f"有效天数须在 1—3650 之间：{days}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = now + dt.timedelta(days=days) if days is not None else None
+    with ports.uow() as uow:
+        if user_id == SYSTEM:
+            raise NotPermitted(SYSTEM, "生成令牌", "system 是系统自动处理的身份，不能用于人的操作")
+        uow.users.get(user_id)
+        uow.accounts.add_token(ApiToken(_digest(token), user_id, now, expires))
+        _audit(uow, now, None, "token", user_id, f"有效至 {expires:%Y-%m-%d}" if expires else "长期有效")
+        uow.commit()
+    return token
+
+
+def revoke_tokens(user_id: str, *, now: dt.datetime, ports: Ports) -> int:
+    """Revoke every API token of the user not revoked yet (an expired one too); return how many."""
+    with ports.uow() as uow:
+        uow.users.get(user_id)
+        count = uow.accounts.revoke_tokens(user_id, now)
+        _audit(uow, now, None, "token-revoke", user_id, f"{count} 个")
+        uow.commit()
+    return count
+
+
+def token_user(token: str, *, now: dt.datetime, ports: Ports) -> User | None:
+    """The user an API token acts as; None for a token unknown, revoked, expired, or of a disabled account."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    with ports.reading() as uow:
+        kept = uow.accounts.token(_digest(token))
+        if kept is None or not kept.valid(now) or uow.accounts.get(kept.user_id).disabled:
+            return None
+        return uow.users.get(kept.user_id)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def acting_user(uow: UnitOfWork, actor: str, action: str) -> User:

@@ -3,6 +3,7 @@ nothing (issue 12: the defects found when the CLI was tried with bad input)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -12,9 +13,11 @@ import pytest
 
 from engine.bootstrap import open_workflow
 from engine.config import Settings
+from engine.services.accounts import token_user
 from tests.e2e.test_cli_workflow import SAMPLE, run
 from tests.support.docx_fixtures import made_by_python_docx
 from tests.support.paths import ROOT
+from tests.support.portal import SHANGHAI
 
 
 def banfa_with_input(data: Path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -264,3 +267,22 @@ def test_a_draft_titled_as_another_duty_is_refused_and_an_unknown_title_kept_wit
     unknown.write_bytes(made_by_python_docx("关于某事的暂行规定", "第一条 为了……"))
     kept = run(started, "upload", SAMPLE, unknown, "--as", "zhang", "--now", "2007-09-20T10:00")
     assert kept.returncode == 0 and "不一致" in kept.stderr, kept.stderr
+
+
+def test_user_token_prints_a_token_once_that_the_api_takes_and_revoke_ends_it(data: Path) -> None:
+    made = run(data, "user", "token", "zhang", "--expires", "30")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    assert token.startswith("banfa_") and "只显示这一次" in made.stderr
+    workflow = open_workflow(Settings(data_dir=data).resolved())
+    try:
+        now = dt.datetime(2007, 9, 12, 9, tzinfo=SHANGHAI)
+        user = token_user(token, now=now, ports=workflow.ports)
+        assert user is not None and user.id == "zhang"
+        refused(run(data, "user", "token", "nobody"), 1, "没有该用户")
+        refused(run(data, "user", "token", "zhang", "--expires", "0"), 1, "有效天数")
+        revoked = run(data, "user", "token", "zhang", "--revoke")
+        assert revoked.returncode == 0 and "令牌 1 个" in revoked.stdout
+        assert token_user(token, now=now, ports=workflow.ports) is None
+    finally:
+        workflow.db_engine.dispose()

@@ -20,7 +20,7 @@ from engine.bootstrap import open_workflow, password_hasher
 from engine.config import Settings
 from engine.domain.workflow.model import State
 from engine.entrypoints.web.sessions import COOKIE
-from engine.services.accounts import set_password
+from engine.services.accounts import mint_token, revoke_tokens, set_password
 from tests.e2e.conftest import PEOPLE
 from tests.support.docx_fixtures import made_by_python_docx
 from tests.support.portal import (
@@ -576,3 +576,29 @@ def test_the_search_finds_duties_by_id_title_or_department_that_the_person_may_r
     assert "haiguan" not in officer.get("/search", params={"q": "海关"}).text  # not the officer's to read
     assert "sfb2007-129-13-00-3-haiguan" in office.get("/search", params={"q": "海关"}).text
     assert "没有找到" in officer.get("/search", params={"q": "%"}).text
+
+
+def test_an_api_token_acts_as_its_user_until_revoked_or_expired(
+    var: Path, open_client: Client, clock: Clock
+) -> None:
+    workflow = open_workflow(Settings(data_dir=var).resolved())
+    ports = workflow.ports
+    token = mint_token("zhang", now=clock(), ports=ports, days=1)
+    bearer = {"Authorization": f"Bearer {token}"}
+    c = open_client()
+    tasks = c.get("/api/v1/tasks", headers=bearer)
+    assert tasks.status_code == 200 and tasks.json()["user"] == "zhang"
+    assert COOKIE not in tasks.cookies  # a token opens no session
+    version = c.get(f"/api/v1/duties/{SAMPLE}", headers=bearer).json()["version"]
+    done = c.post(f"/api/v1/duties/{SAMPLE}/actions/start", json={"version": version}, headers=bearer)
+    assert done.status_code == 200  # no CSRF token: nothing for another site to ride on
+    assert c.get(f"/documents/{SAMPLE}.draft.v1", headers=bearer).status_code == 200
+    for wrong in ("banfa_forged", token + "x", "not-even-ours"):
+        assert c.get("/api/v1/tasks", headers={"Authorization": f"Bearer {wrong}"}).status_code == 401
+    clock.advance(days=2)
+    assert c.get("/api/v1/tasks", headers=bearer).status_code == 401  # expired
+    lasting = mint_token("zhang", now=clock(), ports=ports)
+    assert c.get("/api/v1/tasks", headers={"Authorization": f"Bearer {lasting}"}).status_code == 200
+    assert revoke_tokens("zhang", now=clock(), ports=ports) == 2  # the expired one too
+    assert c.get("/api/v1/tasks", headers={"Authorization": f"Bearer {lasting}"}).status_code == 401
+    workflow.db_engine.dispose()

@@ -32,7 +32,7 @@ from engine.errors import DatabaseUnavailable
 TABLES = {
     "notices", "departments", "users", "duties", "events", "consultation_requests", "opinions", "decisions",
     "reviews", "extensions", "documents", "machine_steps", "dispatches", "reminders", "scheduler_leases",
-    "audit_log",
+    "audit_log", "api_tokens",
 }  # fmt: skip
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AT = dt.datetime(2007, 10, 15, 9, 30, 5, 123456, tzinfo=SHANGHAI)

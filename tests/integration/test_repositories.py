@@ -34,7 +34,7 @@ from engine.domain.ports import (
 )
 from engine.domain.reminders.planner import Kind, Reminder
 from engine.domain.workdays import WorkCalendar
-from engine.domain.workflow.accounts import Account
+from engine.domain.workflow.accounts import Account, ApiToken
 from engine.domain.workflow.consultation import OpinionInput
 from engine.domain.workflow.model import Duty, State
 from engine.domain.workflow.people import User, UserRole
@@ -1179,6 +1179,27 @@ def test_a_saved_account_reads_back_and_leaves_the_user_as_it_was(ready: UowFact
             replace(_member("caizheng"), name="财政联络员"), NOW
         )  # updating the user keeps the account
         assert u.accounts.get("u.caizheng") == account
+
+
+def test_api_tokens_are_kept_by_digest_and_revoked_per_user(ready: UowFactory) -> None:
+    kept = ApiToken("a" * 64, "u.caizheng", at(10, 15, 9), at(10, 20, 9))
+    other = ApiToken("b" * 64, "u.renshi", at(10, 15, 9))
+    with ready() as u:
+        with pytest.raises(UnknownUser):
+            u.accounts.add_token(kept)
+        u.users.add(_member("caizheng"), NOW)
+        u.users.add(_member("renshi"), NOW)
+        u.accounts.add_token(kept)
+        u.accounts.add_token(other)
+        u.commit()
+    with ready() as u:
+        assert u.accounts.token("a" * 64) == kept and u.accounts.token("c" * 64) is None
+        assert u.accounts.revoke_tokens("u.caizheng", at(10, 16, 9)) == 1
+        assert u.accounts.revoke_tokens("u.caizheng", at(10, 17, 9)) == 0
+        u.commit()
+    with ready() as u:
+        assert u.accounts.token("a" * 64) == replace(kept, revoked=at(10, 16, 9))
+        assert u.accounts.token("b" * 64) == other  # another user's token stays
 
 
 def test_the_audit_trail_keeps_records_in_order_and_finds_them_by_subject_or_actor(ready: UowFactory) -> None:

@@ -34,7 +34,7 @@ from engine.domain.ports import (
 from engine.domain.reminders.planner import Kind, Reminder
 from engine.domain.reminders.policy import ReminderPolicy
 from engine.domain.workdays import WorkCalendar
-from engine.domain.workflow.accounts import Account
+from engine.domain.workflow.accounts import Account, ApiToken
 from engine.domain.workflow.model import Duty, State
 from engine.domain.workflow.people import User
 from engine.errors import ConcurrencyConflict, DutyNotFound, UnknownUser
@@ -87,6 +87,7 @@ class MemoryDatabase:
     dispatches: dict[str, Dispatch] = field(default_factory=dict)
     reminders: dict[str, _Reminder] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)  # a user's row in SQL: none until saved
+    tokens: dict[str, ApiToken] = field(default_factory=dict)
     audit: dict[str, AuditRecord] = field(default_factory=dict)  # in the order recorded
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
@@ -222,6 +223,20 @@ class MemoryAccounts:
         if account.user_id not in self.state.users:
             raise UnknownUser(account.user_id)
         self.state.accounts[account.user_id] = account
+
+    def add_token(self, token: ApiToken) -> None:
+        if token.user_id not in self.state.users:
+            raise UnknownUser(token.user_id)
+        self.state.tokens[token.digest] = token
+
+    def token(self, digest: str) -> ApiToken | None:
+        return self.state.tokens.get(digest)
+
+    def revoke_tokens(self, user_id: str, now: dt.datetime) -> int:
+        mine = [t for t in self.state.tokens.values() if t.user_id == user_id and t.revoked is None]
+        for token in mine:
+            self.state.tokens[token.digest] = dataclasses.replace(token, revoked=now)
+        return len(mine)
 
 
 class MemoryAuditLog:

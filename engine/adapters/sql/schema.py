@@ -112,6 +112,16 @@ users = sa.Table(
     sa.Column("session_generation", sa.Integer, nullable=False, default=0, server_default="0"),
 )
 
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),  # SHA-256 of the token; the token is never kept
+    sa.Column("user_id", sa.String(40), sa.ForeignKey("users.id"), nullable=False, index=True),
+    _at("created_at"),
+    _at("expires_at", nullable=True),
+    _at("revoked_at", nullable=True),
+)
+
 duties = sa.Table(
     "duties",
     metadata,

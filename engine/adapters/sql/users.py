@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from engine.adapters.sql import schema
-from engine.domain.workflow.accounts import Account
+from engine.domain.workflow.accounts import Account, ApiToken
 from engine.domain.workflow.people import User, UserRole
 from engine.errors import UnknownUser
 
@@ -82,8 +82,34 @@ class SqlAccounts:
         if done.rowcount != 1:
             raise UnknownUser(account.user_id)
 
+    def add_token(self, token: ApiToken) -> None:
+        if self.c.execute(sa.select(t.c.id).where(t.c.id == token.user_id)).first() is None:
+            raise UnknownUser(token.user_id)
+        self.c.execute(
+            sa.insert(k).values(
+                digest=token.digest,
+                user_id=token.user_id,
+                created_at=token.created,
+                expires_at=token.expires,
+                revoked_at=token.revoked,
+            )
+        )
+
+    def token(self, digest: str) -> ApiToken | None:
+        row = self.c.execute(sa.select(k).where(k.c.digest == digest)).first()
+        if row is None:
+            return None
+        return ApiToken(row.digest, row.user_id, row.created_at, row.expires_at, row.revoked_at)
+
+    def revoke_tokens(self, user_id: str, now: dt.datetime) -> int:
+        done = self.c.execute(
+            sa.update(k).where(k.c.user_id == user_id, k.c.revoked_at.is_(None)).values(revoked_at=now)
+        )
+        return int(done.rowcount)
+
 
 t = schema.users
+k = schema.api_tokens
 _USER = (t.c.id, t.c.name, t.c.department, t.c.roles, t.c.email)
 _ACCOUNT = (
     t.c.id,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
-from engine.domain.workflow.accounts import Account
+from engine.domain.workflow.accounts import Account, ApiToken
 
 
 class AccountRepository(Protocol):
@@ -16,6 +17,18 @@ class AccountRepository(Protocol):
 
     def save(self, account: Account) -> None:
         """Store the account's credentials and login state; raise UnknownUser when no user has the id."""
+        ...
+
+    def add_token(self, token: ApiToken) -> None:
+        """Keep a new API token; raise UnknownUser when no user has its user id."""
+        ...
+
+    def token(self, digest: str) -> ApiToken | None:
+        """Return the token with this SHA-256 digest, revoked or not; None when there is none."""
+        ...
+
+    def revoke_tokens(self, user_id: str, now: dt.datetime) -> int:
+        """Revoke every token of the user not yet revoked; return how many."""
         ...
 
 

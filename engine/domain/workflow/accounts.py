@@ -82,3 +82,18 @@ def password_problem(password: str) -> str | None:
     if password != password.strip():
         return "密码首尾不能有空格"
     return None
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A token a script sends as `Authorization: Bearer …` to act as its user. Only its SHA-256 is kept; the
+    token itself is shown once, when it is made."""
+
+    digest: str
+    user_id: str
+    created: dt.datetime
+    expires: dt.datetime | None = None
+    revoked: dt.datetime | None = None
+
+    def valid(self, now: dt.datetime) -> bool:
+        return self.revoked is None and (self.expires is None or now < self.expires)

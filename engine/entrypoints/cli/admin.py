@@ -141,6 +141,26 @@ def user_disable(user_id: Annotated[str, typer.Argument(help="用户名")]) -> N
         out.print(f"已停用用户 {user_id}。")
 
 
+@user_app.command("token")
+def user_token(
+    user_id: Annotated[str, typer.Argument(help="用户名")],
+    expires: Annotated[
+        int | None, typer.Option("--expires", help="有效天数（缺省为长期有效，直至撤销）")
+    ] = None,
+    revoke: Annotated[bool, typer.Option("--revoke", help="撤销该用户的全部令牌")] = False,
+) -> None:
+    """为脚本生成访问门户 API 的令牌（Authorization: Bearer …，只显示这一次）；--revoke 撤销全部令牌。"""
+    with exit_codes():
+        ports, now = current_workflow().ports, parse_now(None)
+        if revoke:
+            count = accounts.revoke_tokens(user_id, now=now, ports=ports)
+            out.print(f"已撤销用户 {user_id} 的令牌 {count} 个。")
+            return
+        token = accounts.mint_token(user_id, now=now, ports=ports, days=expires)
+        err.print(f"用户 {user_id} 的令牌（只显示这一次，请妥善保管）：")
+        print(token)  # alone on standard output, for a script to capture
+
+
 @user_app.command("import")
 def user_import() -> None:
     """按部门名录中各部门的承办人、联络员、分管领导批量创建账号（设置密码前为停用状态）。"""

@@ -29,6 +29,7 @@ from engine.domain.workflow.people import User, UserRole
 from engine.entrypoints.web.errors import group_of, message_of, status_of
 from engine.entrypoints.web.sessions import COOKIE, PortalSession, SessionCodec, portal_secret
 from engine.errors import EngineError, UnknownUser
+from engine.services.accounts import token_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HERE = Path(__file__).parent
@@ -63,6 +64,7 @@ class Viewer:
 
     session: PortalSession
     user: User | None
+    by_token: bool = False  # authenticated by an API token: no cookie, so no CSRF to check
 
     @property
     def is_admin(self) -> bool:
@@ -137,7 +139,18 @@ class Portal:
         return user
 
     def user(self, request: Request, *, allow_password_change: bool = False) -> tuple[Viewer, User]:
-        """The logged-in user, or LoginRequired; PasswordChangeRequired first when their password must change."""
+        """The logged-in user, or LoginRequired; PasswordChangeRequired first when their password must change.
+
+        A request with `Authorization: Bearer <token>` acts as the token's user (an API token from
+        `banfa user token`) and needs no session; a token that is not valid is refused, never ignored.
+        """
+        bearer = _bearer(request)
+        if bearer is not None:
+            user = token_user(bearer, now=self.now(), ports=self.workflow.ports)
+            if user is None:
+                raise LoginRequired
+            request.state.viewer = Viewer(PortalSession.anonymous(), user, by_token=True)
+            return request.state.viewer, user
         viewer = self.viewer(request)
         if viewer.user is None:
             raise LoginRequired
@@ -248,6 +261,11 @@ def create_app(
             return RedirectResponse(portal.url("/tasks"), status_code=303)
 
     return app
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
 
 
 def _is_api(request: Request, portal: Portal) -> bool:
