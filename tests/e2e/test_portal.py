@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -602,3 +603,26 @@ def test_an_api_token_acts_as_its_user_until_revoked_or_expired(
     assert revoke_tokens("zhang", now=clock(), ports=ports) == 2  # the expired one too
     assert c.get("/api/v1/tasks", headers={"Authorization": f"Bearer {lasting}"}).status_code == 401
     workflow.db_engine.dispose()
+
+
+def test_the_notice_page_carries_its_charts_as_data_for_plotly_served_by_banfa(open_client: Client) -> None:
+    office = open_client("office")
+    act(office, "start")
+    page = office.get("/notices/sfb2007-129")
+    assert "'unsafe-inline'" in page.headers["content-security-policy"].split("style-src")[1].split(";")[0]
+    assert "script-src 'self';" in page.headers["content-security-policy"]  # scripts stay our own
+    data = re.search(r'<script type="application/json" id="gantt-data">(.*?)</script>', page.text, re.S)
+    assert data is not None
+    gantt = json.loads(data.group(1))
+    assert [t["name"] for t in gantt["data"]][:2] == ["计划：起草", "计划：征求意见"]
+    assert (
+        len(gantt["data"][0]["y"]) == 22 and gantt["layout"]["title"]["text"] == "各项任务节点（计划与实际）"
+    )
+    assert gantt["data"][-1]["name"] == "实际完成" and gantt["data"][-1]["x"] == []  # nothing ended yet
+    down = json.loads(re.search(r'id="burndown-data">(.*?)</script>', page.text, re.S).group(1))  # type: ignore[union-attr]
+    assert down["data"][0]["y"][0] == 22 and down["data"][0]["y"][-1] == 0
+    script = office.get("/vendor/plotly.min.js")
+    assert script.status_code == 200 and b"plotly" in script.content[:2000].lower()
+    filtered = office.get("/notices/sfb2007-129", params={"dept": "市财政局"})
+    gantt = json.loads(re.search(r'id="gantt-data">(.*?)</script>', filtered.text, re.S).group(1))  # type: ignore[union-attr]
+    assert len(gantt["data"][0]["y"]) == 2  # the chart follows the filters

@@ -163,6 +163,10 @@ def test_the_procedure_in_a_browser(served: tuple[str, Clock, Path], tmp_path: P
         coordinator = person("office", "/notices/sfb2007-129")
         row = coordinator.page.locator(f"tr:has(a[href$='/duties/{SAMPLE}'])")
         assert row.get_attribute("class") in ("at-risk", "overdue"), row.inner_text()
+        coordinator.page.wait_for_function(
+            "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2"
+        )
+        assert "各项任务节点" in coordinator.page.inner_text(".charts")
         coordinator.shot("09-notice")
         with coordinator.page.expect_download() as download:
             coordinator.page.click("text=下载督办台账")

@@ -37,6 +37,9 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+# plotly.js styles its charts by adding <style> rules at run time, so the notice page (and only it) allows inline
+# styles; scripts stay 'self' everywhere, and no page puts anything a person typed into a style.
+CSP_CHARTS = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",

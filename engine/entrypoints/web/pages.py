@@ -8,14 +8,15 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from engine.domain.drafting.decisions import Decision, Legality
 from engine.domain.workflow.access import ACTIONS as ACTION_ORDER
 from engine.domain.workflow.access import label
+from engine.entrypoints.web import charts
 from engine.entrypoints.web.actions import ACTIONS, OPINION_ROWS, Submitted, Upload, run_action
-from engine.entrypoints.web.app import Portal, Viewer, portal_of, safe_next
+from engine.entrypoints.web.app import CSP_CHARTS, Portal, Viewer, portal_of, safe_next
 from engine.entrypoints.web.errors import message_of, status_of
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, LoginRefused
 from engine.services import accounts
@@ -152,6 +153,14 @@ def tasks(request: Request) -> Response:
     return portal.render(request, "tasks.html", viewer, tasks=rows, today=today, label=label)
 
 
+@router.get("/vendor/plotly.min.js", include_in_schema=False)
+def plotly_js() -> FileResponse:
+    """plotly.js from the plotly wheel: the charts' library, served by Banfa (no CDN)."""
+    return FileResponse(
+        charts.plotly_js(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
 @router.get("/search")
 def search(request: Request, q: str = "") -> Response:
     portal = portal_of(request)
@@ -178,17 +187,21 @@ def notice(request: Request, notice_id: str, dept: str = "", state: str = "", ri
         )
     ]
     chart = burndown(notice_id, today, ports=portal.workflow.ports)
-    return portal.render(
+    start = chart.days[0] if chart.days else today
+    page = portal.render(
         request,
         "notice.html",
         viewer,
         board=board,
         rows=rows,
-        burndown=chart,
+        gantt=charts.as_json(charts.gantt(board, rows, start)),
+        burndown=charts.as_json(charts.burndown(chart, board.deadline)),
         leads=sorted({r.lead for r in board.rows}),
         states=sorted({r.state.value for r in board.rows}),
         chosen={"dept": dept, "state": state, "risk": risk},
     )
+    page.headers["Content-Security-Policy"] = CSP_CHARTS
+    return page
 
 
 @router.get("/duties/{duty_id}")
