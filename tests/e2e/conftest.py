@@ -50,3 +50,13 @@ def data(tmp_path: Path, seeded_var: Path) -> Path:
     folder = tmp_path / "var"
     shutil.copytree(seeded_var, folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def portal_var(seeded_var: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`seeded_var` where everyone but admin has the portal tests' password."""
+    from tests.support.portal import with_passwords
+
+    return with_passwords(
+        seeded_var, tmp_path_factory.mktemp("portal") / "var", tuple(p[0] for p in PEOPLE if p[0] != "admin")
+    )

@@ -22,7 +22,6 @@ from engine.config import Settings
 from engine.domain.workflow.model import State
 from engine.entrypoints.web.sessions import COOKIE
 from engine.services.accounts import mint_token, revoke_tokens, set_password
-from tests.e2e.conftest import PEOPLE
 from tests.support.docx_fixtures import made_by_python_docx
 from tests.support.portal import (
     SHANGHAI,
@@ -32,7 +31,6 @@ from tests.support.portal import (
     error_of,
     log_in,
     version_of,
-    with_passwords,
 )
 from tests.support.workflows import SAMPLE
 
@@ -41,13 +39,6 @@ REVISION = made_by_python_docx(
     TITLE, "第一条　为了规范资助资金管理，制定本办法。", "第二条　资助资金实行专款专用。"
 )
 Client = Callable[..., TestClient]
-
-
-@pytest.fixture(scope="session")
-def portal_var(seeded_var: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return with_passwords(
-        seeded_var, tmp_path_factory.mktemp("portal") / "var", tuple(p[0] for p in PEOPLE if p[0] != "admin")
-    )
 
 
 @pytest.fixture

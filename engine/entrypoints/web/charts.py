@@ -24,7 +24,7 @@ def plotly_js() -> Path:
 
 
 def _label(row: BoardRow) -> str:
-    title = row.title if len(row.title) <= 18 else row.title[:17] + "…"
+    title = row.title if len(row.title) <= 14 else row.title[:13] + "…"
     return f"{row.location} {title}"
 
 
@@ -75,16 +75,24 @@ def gantt(board: Board, rows: list[BoardRow], start: dt.date) -> dict[str, Any]:
             "hoverinfo": "text",
         }
     )
-    lines = [(board.today, "今天", "#b00020")] + (
-        [(board.deadline, "完成期限", "#111")] if board.deadline else []
-    )
+    # The axis runs from the notice's date to a week after the last day drawn; today is marked when it falls
+    # inside (a replay of 2007 seen in 2026 would otherwise squeeze nineteen years into the page).
+    drawn = [d for r in rows for d in (*r.planned.values(), *r.actual.values())]
+    end = max([*drawn, *([board.deadline] if board.deadline else []), start]) + dt.timedelta(days=7)
+    lines = [(board.today, "今天", "#b00020")] if start <= board.today <= end else []
+    lines += [(board.deadline, "完成期限", "#111")] if board.deadline else []
     layout = {
         "title": {"text": "各项任务节点（计划与实际）"},
         "barmode": "overlay",
         "font": FONT,
         "height": max(320, 26 * len(rows) + 140),
         "margin": {"l": 300, "r": 20, "t": 60, "b": 40},
-        "xaxis": {"type": "date", "title": {"text": "日期"}, "tickformat": "%Y-%m-%d"},
+        "xaxis": {
+            "type": "date",
+            "title": {"text": "日期"},
+            "tickformat": "%Y-%m-%d",
+            "range": [(start - dt.timedelta(days=3)).isoformat(), end.isoformat()],
+        },
         "yaxis": {"autorange": "reversed", "type": "category"},
         "legend": {"orientation": "h", "y": -0.08},
         "shapes": [_vertical(day, colour) for day, _, colour in lines],

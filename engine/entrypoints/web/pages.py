@@ -262,9 +262,15 @@ async def act(request: Request, duty_id: str, action: str) -> Response:
     try:
         await run_in_threadpool(run_action, action, submitted, portal.workflow)
     except (Conflict, InvalidInput) as exc:
-        # The fresh page with the reason, so that the person sees what changed and can try again.
-        status, _ = status_of(exc)
-        return await run_in_threadpool(_duty_page, request, portal, viewer, duty_id, status, message_of(exc))
+        # The fresh page with the reason, so that the person sees what changed and can try again; someone who
+        # may not read the duty gets the reason alone.
+        status, title = status_of(exc)
+        try:
+            return await run_in_threadpool(
+                _duty_page, request, portal, viewer, duty_id, status, message_of(exc)
+            )
+        except Forbidden:
+            return portal.render(request, "error.html", viewer, status, title=title, message=message_of(exc))
     return RedirectResponse(portal.url(f"/duties/{quote(duty_id)}") + f"?done={action}", status_code=303)
 
 
