@@ -549,7 +549,13 @@ def test_the_api_reads_and_acts_with_the_session_and_its_csrf_token(var: Path, o
         and "请刷新后重试" in stale.json()["message"]
     )
     assert c.get("/api/v1/duties/nothing.here").status_code == 404
-    assert c.post(f"/api/v1/duties/{SAMPLE}/actions/fly", json={}, headers=headers).status_code == 404
+    unknown = c.post(f"/api/v1/duties/{SAMPLE}/actions/fly", json={}, headers=headers)
+    assert (
+        unknown.status_code == 422 and unknown.json()["error"] == "Invalid"
+    )  # not an action the schema names
+    schema = c.get("/api/v1/openapi.json").json()
+    assert set(schema["paths"]) >= {"/api/v1/tasks", "/api/v1/duties/{duty_id}/actions/{action}"}
+    assert not [p for p in schema["paths"] if not p.startswith("/api/v1/")]  # the pages are not the API
     bad = c.post(f"/api/v1/duties/{SAMPLE}/actions/extend", json={"deadline": "soon"}, headers=headers)
     assert bad.status_code == 422 and bad.json()["error"] == "Invalid"
     other = open_client("wang")

@@ -8,25 +8,19 @@ so that another site cannot make a logged-in browser act.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel, ConfigDict, Field
 
+from engine.domain.drafting.decisions import Decision, Legality
 from engine.entrypoints.views_json import board_json, page_json, tasks_json
-from engine.entrypoints.web.actions import ACTIONS, Submitted, run_action
+from engine.entrypoints.web.actions import Submitted, run_action
 from engine.entrypoints.web.app import portal_of
-from engine.errors import InvalidInput, NotFound
 from engine.services.board import notice_board, tasks_for
 from engine.services.pages import duty_page
 
 router = APIRouter(prefix="/api/v1")
-
-
-class UnknownAction(NotFound):
-    def __init__(self, action: str) -> None:
-        super().__init__(f"没有该操作：{action}")
 
 
 @router.get("/session")
@@ -61,37 +55,93 @@ def duty(request: Request, duty_id: str) -> dict[str, Any]:
     return page_json(duty_page(duty_id, user.id, today, ports=portal.workflow.ports), user.id, today)
 
 
-@router.post("/duties/{duty_id}/actions/{action}")
-async def act(request: Request, duty_id: str, action: str) -> JSONResponse:
-    """Take one action. The body is a JSON object of the action's form fields (as the duty page's forms name
-    them) with `version`, the duty's row version the caller read; an upload takes the page's form instead."""
+class ActionBody(BaseModel):
+    """An action's fields, as the duty page's forms name them; each action reads the ones it needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(
+        default=None, description="the duty's row version the caller read (stale: 409)"
+    )
+    none: bool | None = Field(default=None, description="reply: 无意见")
+    department: str | None = Field(default=None, description="reply_for: the consulted department's key")
+    opinion: str | None = Field(
+        default=None, description="decide: the opinion's id; review: the legal office's opinion"
+    )
+    decision: Decision | None = None
+    reason: str | None = None
+    outcome: Legality | None = None
+    approved: bool | None = Field(default=None, description="deliberate: approved, or returned")
+    number: str | None = Field(default=None, description="publish: 文号")
+    published_on: str | None = Field(default=None, description="publish: YYYY-MM-DD")
+    effective_on: str | None = Field(default=None, description="publish: YYYY-MM-DD")
+    filed_on: str | None = Field(default=None, description="file: YYYY-MM-DD")
+    deadline: str | None = Field(default=None, description="extend: the new deadline, YYYY-MM-DD")
+    lead: str | None = Field(default=None, description="reassign: the new lead department's key")
+    officer: str | None = None
+    clause_1: str | None = None
+    text_1: str | None = None
+    clause_2: str | None = None
+    text_2: str | None = None
+    clause_3: str | None = None
+    text_3: str | None = None
+    clause_4: str | None = None
+    text_4: str | None = None
+    clause_5: str | None = None
+    text_5: str | None = None
+
+
+# Every action but the upload of a draft, which sends a file (the duty page's form).
+ApiAction = Literal[
+    "start",
+    "open_consultation",
+    "reply",
+    "reply_for",
+    "close_consultation",
+    "decide",
+    "submit",
+    "review",
+    "deliberate",
+    "publish",
+    "forward",
+    "file",
+    "extend",
+    "reassign",
+    "withdraw",
+]
+
+
+class Done(BaseModel):
+    id: str
+    state: str
+    version: int
+
+
+@router.post("/duties/{duty_id}/actions/{action}", response_model=Done)
+def act(
+    request: Request,
+    duty_id: str,
+    action: ApiAction,
+    body: Annotated[ActionBody | None, Body()] = None,
+) -> Done:
+    """Take one action (an upload of a draft goes through the duty page's form). With the session cookie, send
+    its CSRF token as `X-CSRF-Token`; an API token needs none."""
     from engine.entrypoints.web.pages import check_csrf
 
     portal = portal_of(request)
-    viewer, user = await run_in_threadpool(portal.user, request)
+    viewer, user = portal.user(request)
     check_csrf(viewer, request.headers.get("x-csrf-token"))
-    if action not in ACTIONS:
-        raise UnknownAction(action)
-    try:
-        body = await request.json()
-    except ValueError:
-        raise InvalidInput("请求体须为 JSON 对象") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("请求体须为 JSON 对象")
-    version = body.pop("version", None)
-    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        raise InvalidInput("version 须为整数")
-    fields = {str(k): _text(v) for k, v in body.items() if v is not None}
-    form = Submitted(duty_id, fields, (), user.id, portal.now(), version)
-    outcome = await run_in_threadpool(run_action, action, form, portal.workflow)
-    return JSONResponse(
-        {"duty_id": outcome.duty_id, "state": outcome.state.value, "version": outcome.version},
-        status_code=200,
+    given = (body or ActionBody()).model_dump(exclude_none=True)
+    version = given.pop("version", None)
+    fields = {k: _text(v) for k, v in given.items()}
+    outcome = run_action(
+        action, Submitted(duty_id, fields, (), user.id, portal.now(), version), portal.workflow
     )
+    return Done(id=outcome.duty_id, state=outcome.state.value, version=outcome.version)
 
 
 def _text(value: object) -> str:
     """A JSON value as the form field it stands for: true and false as a checkbox sends them."""
     if isinstance(value, bool):
         return "1" if value else "0"
-    return value if isinstance(value, str) else str(value)
+    return value.value if isinstance(value, (Decision, Legality)) else str(value)

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -189,7 +190,14 @@ def create_app(
     """The portal for these settings (and this workflow, when a test or `banfa up` already holds one)."""
     settings = settings.resolved()
     portal = Portal(settings, workflow or open_workflow(settings), clock=clock)
-    app = FastAPI(title="办法 Banfa", docs_url=None, redoc_url=None, openapi_url=None)
+    # The JSON API's schema is served; Swagger UI and ReDoc are off (they load their assets from a CDN).
+    app = FastAPI(
+        title="办法 Banfa API",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=portal.url("/api/v1/openapi.json"),
+    )
     app.state.portal = portal
 
     class Security(BaseHTTPMiddleware):
@@ -234,6 +242,15 @@ def create_app(
         viewer = getattr(request.state, "viewer", None) or Viewer(PortalSession.anonymous(), None)
         return portal.render(request, "error.html", viewer, status, title=title, message=message_of(exc))
 
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        where = "；".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()[:5])
+        message = f"请求格式有误：{where}"
+        if _is_api(request, portal):
+            return JSONResponse({"error": "Invalid", "message": message}, status_code=422)
+        viewer = getattr(request.state, "viewer", None) or Viewer(PortalSession.anonymous(), None)
+        return portal.render(request, "error.html", viewer, 422, title="输入有误", message=message)
+
     @app.exception_handler(404)
     def _not_found(request: Request, exc: Exception) -> Response:
         if _is_api(request, portal):
@@ -255,8 +272,8 @@ def create_app(
     from engine.entrypoints.web import admin, api, pages
 
     app.include_router(api.router, prefix=portal.prefix)
-    app.include_router(pages.router, prefix=portal.prefix)
-    app.include_router(admin.router, prefix=portal.prefix)
+    app.include_router(pages.router, prefix=portal.prefix, include_in_schema=False)
+    app.include_router(admin.router, prefix=portal.prefix, include_in_schema=False)
     if portal.prefix:
 
         @app.get("/", include_in_schema=False)
