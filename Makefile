@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/views.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/portal.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -189,7 +189,9 @@ def populate(workflow: Workflow, seed: Catalogue, layout: Layout) -> str:
     for n, indices in by_notice.items():
         # from 25 working days ahead to 5 behind: late notices, tight ones, comfortable ones
         deadline = calendar.add_workdays(TODAY, 25 - (n * 7) % 31)
-        info = dataclasses.replace(seed.notice, id=f"bench{n:02d}", number=f"深府办〔2025〕{n + 1}号")
+        info = dataclasses.replace(
+            seed.notice, id=f"bench{n:02d}", number=f"深府办〔2025〕{n + 1}号", date=ingested.date()
+        )
         with ports.uow() as uow:
             uow.notices.save(NoticeRecord(info, seed.coordinator, deadline, {}, ingested))
             for i in indices:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 
-from engine.domain.ports import DutyRow, Ports
+from engine.domain.ports import DutyRow, NoticeRecord, Ports
 from engine.domain.reminders.planner import working_days_left
 from engine.domain.workflow.access import ACTIONS, Scope, Standing, allowed_actions, can_read
 from engine.domain.workflow.machine import pending_work
@@ -145,18 +147,30 @@ def notice_board(notice_id: str, today: dt.date, *, ports: Ports, user_id: str |
 
     Raise NotFound for a notice never ingested.
     """
+    return notice_page(notice_id, today, ports=ports, user_id=user_id)[0]
+
+
+def notice_page(
+    notice_id: str, today: dt.date, *, ports: Ports, user_id: str | None = None
+) -> tuple[Board, Burndown]:
+    """The notice board and the notice's burndown from one read of its duties and their events (the portal's
+    notice page shows both). The burndown counts every duty of the notice, whoever looks."""
     with ports.reading() as uow:
         notice = uow.notices.get(notice_id)
         if notice is None:
             raise NoticeNotFound(notice_id)
         user = uow.users.get(user_id) if user_id is not None else None
-        rows = uow.views.notice_rows(notice_id)
-        ends = uow.views.events([r.id for r in rows], _ENDS)
+        every = uow.views.notice_rows(notice_id)
+        events = uow.views.events([r.id for r in every], _ENDS | frozenset(_FINISHED))
+    rows = every
     if user is not None:
         rows = [r for r in rows if can_read(Standing.of_row(r), user, Scope(r.coordinator, r.reviewer))]
     memo = _Memo(today, ports)
+    ends = {k: [e for e in v if e[0] in _ENDS] for k, v in events.items()}
     board = tuple(_board_row(r, memo, ends.get(r.id, []), ports) for r in rows)
-    return Board(notice_id, notice.info.title, notice.deadline, today, board)
+    finished = {k: [e for e in v if e[0] in _FINISHED] for k, v in events.items()}
+    chart = _burndown(notice, every, {k: v for k, v in finished.items() if v}, today, ports)
+    return Board(notice_id, notice.info.title, notice.deadline, today, board), chart
 
 
 def _board_row(row: DutyRow, memo: _Memo, events: list[tuple[str, dt.datetime]], ports: Ports) -> BoardRow:
@@ -193,19 +207,29 @@ def burndown(notice_id: str, today: dt.date, *, ports: Ports) -> Burndown:
             raise NoticeNotFound(notice_id)
         rows = uow.views.notice_rows(notice_id)
         finished = uow.views.events([r.id for r in rows], frozenset(_FINISHED))
+    return _burndown(notice, rows, finished, today, ports)
+
+
+def _burndown(
+    notice: NoticeRecord,
+    rows: list[DutyRow],
+    finished: dict[str, list[tuple[str, dt.datetime]]],
+    today: dt.date,
+    ports: Ports,
+) -> Burndown:
     start = notice.info.date or notice.ingested_at.date()
     last = max((r.last_working_day for r in rows if r.last_working_day), default=notice.deadline or start)
     days = tuple(start + dt.timedelta(days=n) for n in range((max(last, start) - start).days + 1))
     done_on = {duty: min(local_date(at) for _, at in events) for duty, events in finished.items()}
-    total = ports.calendar.count_workdays(start, last) or 1
-    planned = tuple(
-        round(len(rows) * (1 - ports.calendar.count_workdays(start, day) / total)) for day in days
-    )
-    actual = tuple(
-        sum(1 for r in rows if r.id not in done_on or done_on[r.id] > day) if day <= today else None
-        for day in days
-    )
-    return Burndown(notice_id, days, planned, actual)
+    # One pass over the days: the working days so far, and the duties finished so far (a sorted list bisected),
+    # rather than a count from the notice's date and a scan of every duty for each day.
+    calendar = ports.calendar
+    worked = list(accumulate(1 if calendar.is_workday(day) else 0 for day in days))
+    total = worked[-1] or 1
+    ends = sorted(done_on[r.id] for r in rows if r.id in done_on)
+    planned = tuple(round(len(rows) * (1 - n / total)) for n in worked)
+    actual = tuple(len(rows) - bisect_right(ends, day) if day <= today else None for day in days)
+    return Burndown(notice.info.id, days, planned, actual)
 
 
 class _Memo:

@@ -20,7 +20,7 @@ from engine.entrypoints.web.app import CSP_CHARTS, Portal, Viewer, portal_of, sa
 from engine.entrypoints.web.errors import message_of, status_of
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, LoginRefused
 from engine.services import accounts
-from engine.services.board import SEARCH_LIMIT, burndown, notice_board, search_duties, tasks_for
+from engine.services.board import SEARCH_LIMIT, notice_page, search_duties, tasks_for
 from engine.services.exports import (
     COMPARABLE,
     Export,
@@ -35,6 +35,7 @@ router = APIRouter()
 DRAFT_CAP = 20 * 1024 * 1024  # an uploaded draft, before it is parsed
 ATTACHMENT_CAP = 50 * 1024 * 1024  # a reply's attachment
 CHUNK = 1024 * 1024
+NOTICE_PAGE = 100  # duties a notice page lists (and charts) at a time
 
 
 def check_csrf(viewer: Viewer, token: str | None) -> None:
@@ -170,11 +171,15 @@ def search(request: Request, q: str = "") -> Response:
 
 
 @router.get("/notices/{notice_id}")
-def notice(request: Request, notice_id: str, dept: str = "", state: str = "", risk: str = "") -> Response:
+def notice(
+    request: Request, notice_id: str, dept: str = "", state: str = "", risk: str = "", page: int = 1
+) -> Response:
+    """The notice's duties (filtered, NOTICE_PAGE at a time, with the Gantt chart of the same rows), its
+    burndown and the ledger's link."""
     portal = portal_of(request)
     viewer, user = portal.user(request)
     today = portal.today()
-    board = notice_board(notice_id, today, ports=portal.workflow.ports, user_id=user.id)
+    board, chart = notice_page(notice_id, today, ports=portal.workflow.ports, user_id=user.id)
     rows = [
         r
         for r in board.rows
@@ -186,22 +191,27 @@ def notice(request: Request, notice_id: str, dept: str = "", state: str = "", ri
             or (risk == "at_risk" and r.at_risk and not r.overdue)
         )
     ]
-    chart = burndown(notice_id, today, ports=portal.workflow.ports)
+    pages = max(1, -(-len(rows) // NOTICE_PAGE))
+    page = min(max(page, 1), pages)
+    shown = rows[(page - 1) * NOTICE_PAGE : page * NOTICE_PAGE]
     start = chart.days[0] if chart.days else today
-    page = portal.render(
+    response = portal.render(
         request,
         "notice.html",
         viewer,
         board=board,
-        rows=rows,
-        gantt=charts.as_json(charts.gantt(board, rows, start)),
+        rows=shown,
+        matching=len(rows),
+        page=page,
+        pages=pages,
+        gantt=charts.as_json(charts.gantt(board, shown, start)),
         burndown=charts.as_json(charts.burndown(chart, board.deadline)),
         leads=sorted({r.lead for r in board.rows}),
         states=sorted({r.state.value for r in board.rows}),
         chosen={"dept": dept, "state": state, "risk": risk},
     )
-    page.headers["Content-Security-Policy"] = CSP_CHARTS
-    return page
+    response.headers["Content-Security-Policy"] = CSP_CHARTS
+    return response
 
 
 @router.get("/duties/{duty_id}")
