@@ -623,3 +623,17 @@ def test_the_notice_page_carries_its_charts_as_data_for_plotly_served_by_banfa(o
     filtered = office.get("/notices/sfb2007-129", params={"dept": "市财政局"})
     gantt = json.loads(re.search(r'id="gantt-data">(.*?)</script>', filtered.text, re.S).group(1))  # type: ignore[union-attr]
     assert len(gantt["data"][0]["y"]) == 2  # the chart follows the filters
+
+
+def test_a_body_larger_than_any_upload_is_refused_before_it_is_read(var: Path, open_client: Client) -> None:
+    c = open_client("zhang")
+    before = state_of(var)
+    token = csrf_of(c.get("/tasks").text)
+    huge = c.post(
+        f"/duties/{SAMPLE}/actions/upload",
+        content=b"x" * 16,
+        headers={"Content-Length": str(500 * 1024 * 1024), "Content-Type": "multipart/form-data; boundary=x"},
+        params={"csrf": token},
+    )
+    assert huge.status_code == 413 and "过大" in huge.text
+    assert state_of(var) == before

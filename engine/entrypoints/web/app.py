@@ -50,6 +50,9 @@ SECURITY_HEADERS = {
 }
 
 
+BODY_CAP = 120 * 1024 * 1024  # one request: a draft (20 MB) and two attachments (50 MB each)
+
+
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -202,7 +205,14 @@ def create_app(
 
     class Security(BaseHTTPMiddleware):
         async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-            response = await call_next(request)
+            size = request.headers.get("content-length", "")
+            if size.isdigit() and int(size) > BODY_CAP:
+                # Refused before a byte of it is read or spooled: each file's own cap is checked as it arrives.
+                response: Response = PlainTextResponse(
+                    f"上传内容过大（单次不超过 {BODY_CAP // 1024 // 1024} MB）", status_code=413
+                )
+            else:
+                response = await call_next(request)
             session = getattr(request.state, "session_out", None)
             if session is not None:
                 response.set_cookie(
