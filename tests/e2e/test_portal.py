@@ -591,6 +591,18 @@ def test_an_api_token_acts_as_its_user_until_revoked_or_expired(
     done = c.post(f"/api/v1/duties/{SAMPLE}/actions/start", json={"version": version}, headers=bearer)
     assert done.status_code == 200  # no CSRF token: nothing for another site to ride on
     assert c.get(f"/documents/{SAMPLE}.draft.v1", headers=bearer).status_code == 200
+    uploaded = c.post(
+        f"/api/v1/duties/{SAMPLE}/upload",
+        files={"draft": ("修改稿.docx", REVISION, "application/octet-stream")},
+        data={"version": str(c.get(f"/api/v1/duties/{SAMPLE}", headers=bearer).json()["version"])},
+        headers=bearer,
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    assert c.get(f"/documents/{SAMPLE}.draft.v2", headers=bearer).status_code == 200
+    broken = c.post(
+        f"/api/v1/duties/{SAMPLE}/upload", files={"draft": ("x.docx", b"no", "text/plain")}, headers=bearer
+    )
+    assert broken.status_code == 422 and broken.json()["error"] == "Invalid"
     for wrong in ("banfa_forged", token + "x", "not-even-ours"):
         assert c.get("/api/v1/tasks", headers={"Authorization": f"Bearer {wrong}"}).status_code == 401
     clock.advance(days=2)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from engine.domain.drafting.decisions import Decision, Legality
 from engine.entrypoints.views_json import board_json, page_json, tasks_json
@@ -137,6 +138,25 @@ def act(
     outcome = run_action(
         action, Submitted(duty_id, fields, (), user.id, portal.now(), version), portal.workflow
     )
+    return Done(id=outcome.duty_id, state=outcome.state.value, version=outcome.version)
+
+
+@router.post("/duties/{duty_id}/upload", response_model=Done)
+async def upload(
+    request: Request,
+    duty_id: str,
+    draft: Annotated[UploadFile, File(description="the revised draft, .docx, at most 20 MB")],
+    version: Annotated[int | None, Form()] = None,
+) -> Done:
+    """Upload a revised draft (multipart/form-data, field `draft`), as the duty page's form does; the same checks
+    as the CLI's `banfa upload`."""
+    from engine.entrypoints.web.pages import check_csrf, read_upload
+
+    portal = portal_of(request)
+    viewer, user = await run_in_threadpool(portal.user, request)
+    check_csrf(viewer, request.headers.get("x-csrf-token"))
+    form = Submitted(duty_id, {}, (await read_upload("draft", draft),), user.id, portal.now(), version)
+    outcome = await run_in_threadpool(run_action, "upload", form, portal.workflow)
     return Done(id=outcome.duty_id, state=outcome.state.value, version=outcome.version)
 
 

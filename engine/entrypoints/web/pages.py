@@ -259,7 +259,7 @@ async def act(request: Request, duty_id: str, action: str) -> Response:
     async with request.form(max_files=20, max_fields=100) as form:  # closes the uploads' spool files
         check_csrf(viewer, _field(form.get("csrf")))
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        files = [await _read_upload(n, v) for n, v in form.multi_items() if isinstance(v, StarletteUpload)]
+        files = [await read_upload(n, v) for n, v in form.multi_items() if isinstance(v, StarletteUpload)]
     version = fields.get("version", "")
     submitted = Submitted(
         duty_id,
@@ -294,7 +294,7 @@ def _field(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def _read_upload(name: str, upload: StarletteUpload) -> Upload:
+async def read_upload(name: str, upload: StarletteUpload) -> Upload:
     """Read an upload up to its cap and refuse it past that, before anything parses it."""
     cap = DRAFT_CAP if name == "draft" else ATTACHMENT_CAP
     chunks, size = [], 0
