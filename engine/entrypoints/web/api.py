@@ -8,13 +8,15 @@ so that another site cannot make a logged-in browser act.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from engine.domain.drafting.decisions import Decision, Legality
+from engine.domain.workflow.access import ACTIONS
 from engine.entrypoints.views_json import board_json, page_json, tasks_json
 from engine.entrypoints.web.actions import Submitted, run_action
 from engine.entrypoints.web.app import portal_of
@@ -92,24 +94,8 @@ class ActionBody(BaseModel):
     text_5: str | None = None
 
 
-# Every action but the upload of a draft, which sends a file (the duty page's form).
-ApiAction = Literal[
-    "start",
-    "open_consultation",
-    "reply",
-    "reply_for",
-    "close_consultation",
-    "decide",
-    "submit",
-    "review",
-    "deliberate",
-    "publish",
-    "forward",
-    "file",
-    "extend",
-    "reassign",
-    "withdraw",
-]
+# Every action but the upload of a draft, which sends a file (POST …/upload); named as the access rules name them.
+ApiAction = StrEnum("ApiAction", [(a, a) for a in ACTIONS if a != "upload"])  # type: ignore[misc]
 
 
 class Done(BaseModel):
@@ -125,7 +111,7 @@ def act(
     action: ApiAction,
     body: Annotated[ActionBody | None, Body()] = None,
 ) -> Done:
-    """Take one action (an upload of a draft goes through the duty page's form). With the session cookie, send
+    """Take one action (an upload of a draft is POST …/upload). With the session cookie, send
     its CSRF token as `X-CSRF-Token`; an API token needs none."""
     from engine.entrypoints.web.pages import check_csrf
 
@@ -135,9 +121,8 @@ def act(
     given = (body or ActionBody()).model_dump(exclude_none=True)
     version = given.pop("version", None)
     fields = {k: _text(v) for k, v in given.items()}
-    outcome = run_action(
-        action, Submitted(duty_id, fields, (), user.id, portal.now(), version), portal.workflow
-    )
+    form = Submitted(duty_id, fields, (), user.id, portal.now(), version)
+    outcome = run_action(str(action.value), form, portal.workflow)
     return Done(id=outcome.duty_id, state=outcome.state.value, version=outcome.version)
 
 
