@@ -649,3 +649,20 @@ def test_a_body_larger_than_any_upload_is_refused_before_it_is_read(var: Path, o
     )
     assert huge.status_code == 413 and "过大" in huge.text
     assert state_of(var) == before
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_to_its_page_after_the_login(
+    open_client: Client, clock: Clock
+) -> None:
+    c = open_client("zhang")
+    page = c.get(f"/duties/{SAMPLE}").text
+    clock.advance(hours=1)
+    late = c.post(
+        f"/duties/{SAMPLE}/actions/start", data={"csrf": csrf_of(page), "version": version_of(page)}
+    )
+    assert unquote(late.headers["location"]) == f"/login?next=/duties/{SAMPLE}"
+    wrong_method = c.get(f"/duties/{SAMPLE}/actions/start")
+    assert wrong_method.status_code in (303, 405)
+    log_in(c, "zhang")
+    refused = c.get(f"/duties/{SAMPLE}/actions/start")
+    assert refused.status_code == 405 and "不支持该请求方式" in refused.text

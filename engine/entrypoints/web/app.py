@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from engine.bootstrap import Workflow, open_workflow, password_hasher
@@ -51,6 +52,12 @@ SECURITY_HEADERS = {
 
 
 BODY_CAP = 120 * 1024 * 1024  # one request: a draft (20 MB) and two attachments (50 MB each)
+
+
+HTTP_WORDS = {
+    404: ("未找到", "没有这个页面。"),
+    405: ("不支持该请求方式", "这个地址不接受这种请求，请从页面上的按钮或链接操作。"),
+}
 
 
 def now_utc() -> dt.datetime:
@@ -234,6 +241,8 @@ def create_app(
         if _is_api(request, portal):
             return JSONResponse({"error": "NotLoggedIn", "message": "请先登录"}, status_code=401)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":  # a form sent after the session ended: come back to its page, not to it
+            target = target.split("/actions/", 1)[0] if "/actions/" in target else portal.url("/tasks")
         return RedirectResponse(portal.url("/login") + "?next=" + quote(target, safe="/"), status_code=303)
 
     @app.exception_handler(PasswordChangeRequired)
@@ -261,12 +270,14 @@ def create_app(
         viewer = getattr(request.state, "viewer", None) or Viewer(PortalSession.anonymous(), None)
         return portal.render(request, "error.html", viewer, 422, title="输入有误", message=message)
 
-    @app.exception_handler(404)
-    def _not_found(request: Request, exc: Exception) -> Response:
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        title, message = HTTP_WORDS.get(exc.status_code, ("请求有误", "无法处理这个请求。"))
         if _is_api(request, portal):
-            return JSONResponse({"error": "NotFound", "message": "未找到"}, status_code=404)
+            group = "NotFound" if exc.status_code == 404 else "Invalid"
+            return JSONResponse({"error": group, "message": message}, status_code=exc.status_code)
         viewer = Viewer(PortalSession.anonymous(), None)
-        return portal.render(request, "error.html", viewer, 404, title="未找到", message="没有这个页面。")
+        return portal.render(request, "error.html", viewer, exc.status_code, title=title, message=message)
 
     @app.exception_handler(Exception)
     def _crash(request: Request, exc: Exception) -> Response:
