@@ -666,3 +666,39 @@ def test_a_form_sent_after_the_session_ended_comes_back_to_its_page_after_the_lo
     log_in(c, "zhang")
     refused = c.get(f"/duties/{SAMPLE}/actions/start")
     assert refused.status_code == 405 and "不支持该请求方式" in refused.text
+
+
+class _Idle:
+    """A dispatcher that leaves the machine work undone (a worker that has not picked the run up yet)."""
+
+    def advance(self, duty_id: str, now: dt.datetime) -> None:
+        return None
+
+    def reconcile(self, now: dt.datetime) -> list[str]:
+        return []
+
+
+def test_while_the_stage_documents_are_made_the_page_says_so_offers_nothing_refused_and_reloads(
+    var: Path, clock: Clock
+) -> None:
+    import dataclasses
+
+    from engine.entrypoints.web.app import create_app
+
+    workflow = open_workflow(Settings(data_dir=var).resolved())
+    idle = dataclasses.replace(workflow, dispatcher=_Idle())
+    c = TestClient(create_app(Settings(data_dir=var), workflow=idle, clock=clock), follow_redirects=False)
+    log_in(c, "zhang")
+    assert act(c, "start") == (303, "")
+    page = c.get(f"/duties/{SAMPLE}").text
+    assert "系统正在生成本阶段文稿，请稍候" in page and 'data-pending="1"' in page and "portal.js" in page
+    assert 'data-action="open_consultation"' not in page and 'data-action="upload"' not in page
+    version = str(state_of(var)[1])  # a form read before the work began would carry it
+    refused = c.post(
+        f"/duties/{SAMPLE}/actions/open_consultation", data={"csrf": csrf_of(page), "version": version}
+    )
+    assert refused.status_code == 409 and "系统正在生成本阶段文稿" in error_of(refused.text)
+    workflow.dispatcher.advance(SAMPLE, clock())  # the worker does the work
+    done = c.get(f"/duties/{SAMPLE}").text
+    assert "系统正在生成本阶段文稿" not in done and 'data-action="open_consultation"' in done
+    workflow.db_engine.dispose()
