@@ -68,7 +68,10 @@ _CHANGES_WARNING = "文稿含有修订痕迹，已按“接受全部修订”读
 _TEXT_BOX_WARNING = "文稿中的文本框内容未读取，如其中有正文，请移入正文段落"
 
 
-def read_draft(data: bytes, filename: str, *, max_bytes: int = 20 * 1024 * 1024) -> DraftText:
+MAX_DRAFT_BYTES = 20 * 1024 * 1024  # an uploaded draft, checked before it is parsed
+
+
+def read_draft(data: bytes, filename: str, *, max_bytes: int = MAX_DRAFT_BYTES) -> DraftText:
     """Read the paragraphs and articles of an uploaded .docx, as Word shows them with all changes accepted.
 
     Raises `UploadRejected` naming the file and saying, in Chinese, why it was refused and what to do.

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from engine.domain.drafting.decisions import Decision, Legality
+from engine.domain.drafting.reading import MAX_DRAFT_BYTES
 from engine.domain.workflow.access import ACTIONS as ACTION_ORDER
 from engine.domain.workflow.access import label
 from engine.entrypoints.web import charts
@@ -21,6 +22,7 @@ from engine.entrypoints.web.errors import message_of, status_of
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, LoginRefused
 from engine.services import accounts
 from engine.services.board import SEARCH_LIMIT, notice_page, search_duties, tasks_for
+from engine.services.documents import MAX_ATTACHMENT_BYTES
 from engine.services.exports import (
     COMPARABLE,
     Export,
@@ -32,8 +34,9 @@ from engine.services.exports import (
 from engine.services.pages import duty_page
 
 router = APIRouter()
-DRAFT_CAP = 20 * 1024 * 1024  # an uploaded draft, before it is parsed
-ATTACHMENT_CAP = 50 * 1024 * 1024  # a reply's attachment
+# The services' own caps, applied here while the bytes arrive, before anything parses them.
+DRAFT_CAP = MAX_DRAFT_BYTES
+ATTACHMENT_CAP = MAX_ATTACHMENT_BYTES
 CHUNK = 1024 * 1024
 NOTICE_PAGE = 100  # duties a notice page lists (and charts) at a time
 
