@@ -209,6 +209,7 @@ def _request(r: Request) -> dict[str, Any]:
         "reply": r.reply.value if r.reply else None,
         "replied_at": moment(r.replied_at),
         "replied_by": r.replied_by,
+        "attachments": list(r.attachments),
     }
 
 

@@ -118,6 +118,7 @@ def _replies(duty: Duty, key: str, people: Mapping[str, User], ports: Ports) -> 
                 {"seq": o.seq, "clause": o.clause, "text": o.text, "attachments": names}
                 | {"decision": decision, "reason": ruling.reason if ruling else ""}
             )
+        letters = [_attachment(folder, doc, files, ports) for doc in request.attachments]
         by = people.get(request.replied_by or "")
         rounds.append(
             {
@@ -129,6 +130,7 @@ def _replies(duty: Duty, key: str, people: Mapping[str, User], ports: Ports) -> 
                 "replied_by": by.name if by else request.replied_by or "",
                 "on_paper": by is not None and by.department != key,
                 "opinions": opinions,
+                "attachments": letters,
             }
         )
     department = next((d.name for d in ports.registry if d.key == key), key)

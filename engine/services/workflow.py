@@ -230,6 +230,9 @@ def open_consultation(
     )
 
 
+REPLY = -1  # a file's index in `files` when it belongs to the reply as a whole
+
+
 def record_opinion(
     duty_id: str,
     opinions: tuple[OpinionInput, ...],
@@ -248,16 +251,19 @@ def record_opinion(
     attached; the event says who recorded it for whom.
 
     `files` are attachments as (opinion index, bytes, file name): any type, such as a scanned letter with a
-    seal. Each must belong to an opinion and be acceptable before any is stored, and they are stored only once
-    the reply is known to be allowed; each opinion lists its attachments.
+    seal. Index REPLY (-1) is the reply as a whole (a sealed 无意见 letter has no opinion to hang on); any other
+    must name an opinion. Every file must be acceptable before any is stored, and they are stored only once
+    the reply is known to be allowed; each opinion, and the reply, lists its own.
     """
     with ports.reading() as uow:
         own = acting_user(uow, actor, label("reply")).department
     consultee = department or own
     action = "reply" if consultee == own else "reply_for"
 
+    letters: tuple[str, ...] = ()
+
     def apply(duty: Duty, user: User) -> None:
-        duty.reply(consultee, user.id, now, opinions, on_paper=action == "reply_for")
+        duty.reply(consultee, user.id, now, opinions, on_paper=action == "reply_for", attachments=letters)
 
     _check_attachments(files, len(opinions))
     if files:
@@ -279,6 +285,7 @@ def record_opinion(
             dataclasses.replace(o, attachments=(*o.attachments, *ids.get(i, ())))
             for i, o in enumerate(opinions)
         )
+        letters = tuple(ids.get(REPLY, ()))
     return act(
         duty_id,
         action,
@@ -294,8 +301,8 @@ def record_opinion(
 def _check_attachments(files: tuple[tuple[int, bytes, str], ...], opinions: int) -> None:
     """Refuse, before anything is stored, an attachment that belongs to no opinion or cannot be kept."""
     for index, data, filename in files:
-        if not 0 <= index < opinions:
-            raise InvalidInput(f"附件 {filename} 须附在一条意见之下（无意见的答复不带附件）")
+        if index != REPLY and not 0 <= index < opinions:
+            raise InvalidInput(f"附件 {filename} 须附在一条意见之下，或作为整份答复的附件")
         check_attachment(data, filename)
 
 

@@ -702,3 +702,33 @@ def test_while_the_stage_documents_are_made_the_page_says_so_offers_nothing_refu
     done = c.get(f"/duties/{SAMPLE}").text
     assert "系统正在生成本阶段文稿" not in done and 'data-action="open_consultation"' in done
     workflow.db_engine.dispose()
+
+
+def test_a_no_objection_reply_sent_with_its_sealed_letter_reaches_the_reviewer(
+    var: Path, open_client: Client
+) -> None:
+    officer = open_client("zhang")
+    act(officer, "start")
+    act(officer, "open_consultation")
+    consultee = open_client("li")
+    page = consultee.get(f"/duties/{SAMPLE}").text
+    both = consultee.post(
+        f"/duties/{SAMPLE}/actions/reply",
+        data={"csrf": csrf_of(page), "version": version_of(page), "none": "1", "text_1": "意见"},
+    )
+    assert both.status_code == 422 and "只选其一" in error_of(both.text)
+    replied = consultee.post(
+        f"/duties/{SAMPLE}/actions/reply",
+        data={"csrf": csrf_of(page), "version": version_of(page), "none": "1"},
+        files={"attachments": ("无意见复函.pdf", b"%PDF-1.4 no objection", "application/pdf")},
+    )
+    assert replied.status_code == 303, error_of(replied.text)
+    assert "答复附件1" in officer.get(f"/duties/{SAMPLE}").text
+    act(officer, "close_consultation")
+    act(officer, "submit")
+    bundle = open_client("fa").get(f"/duties/{SAMPLE}/bundle")
+    archive = zipfile.ZipFile(io.BytesIO(bundle.content))
+    (letter,) = [n for n in archive.namelist() if n.endswith("无意见复函.pdf")]
+    assert archive.read(letter) == b"%PDF-1.4 no objection"
+    summary = next(n for n in archive.namelist() if n.endswith("答复情况.txt"))
+    assert "答复附件" in archive.read(summary).decode("utf-8-sig")

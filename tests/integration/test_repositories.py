@@ -168,7 +168,7 @@ LIFE: tuple[Step, ...] = (
     lambda d: d.review(Legality.TO_AMEND, "第五条资助标准超出财政预算安排", REVIEWER, at(11, 5)),
     lambda d: d.amend(replace(d.spec, title="深圳市服务外包人才培训资助暂行办法"), "admin", at(11, 6), CAL),
     lambda d: d.open_consultation(OFFICER, at(11, 7), CAL, 3),
-    lambda d: d.reply("renshi", CONSULTEE, at(11, 8), ()),
+    lambda d: d.reply("renshi", CONSULTEE, at(11, 8), (), attachments=("att-3",)),  # 无意见, with its letter
     lambda d: d.close_consultation(OFFICER, at(11, 20)),  # after the window: maogong is silent
     lambda d: d.submit(OFFICER, at(11, 21)),
     lambda d: d.review(Legality.LAWFUL, "", REVIEWER, at(11, 22)),

@@ -509,6 +509,17 @@ def test_an_attachment_naming_no_opinion_is_refused_before_it_is_stored(world: W
     )
 
 
+def test_a_no_objection_reply_carries_its_sealed_letter_as_the_replys_own_attachment(world: World) -> None:
+    _bring(world, "consulting")
+    reply_by("li", (), ((wf.REPLY, SEALED, "无意见复函.pdf"),))(world)
+    with world.ports.reading() as uow:
+        duty = uow.duties.get(SAMPLE)
+    (request,) = [r for r in duty.requests if r.consultee == "maogong"]
+    assert request.reply is ReplyKind.NO_OBJECTION and len(request.attachments) == 1
+    assert world.ports.documents.read(request.attachments[0]) == SEALED
+    assert duty.opinions == []
+
+
 # --- closing the consultation --------------------------------------------------------------------------------
 
 

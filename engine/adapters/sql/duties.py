@@ -141,6 +141,7 @@ class SqlDuties:
                         "reply": r.reply.value if r.reply else None,
                         "replied_at": r.replied_at,
                         "replied_by": r.replied_by,
+                        "attachments": list(r.attachments),
                     }
                     for r in duty.requests
                 ],
@@ -256,6 +257,7 @@ def _duty(row: Any, children: dict[str, dict[str, list[Any]]]) -> Duty:
             ReplyKind(r.reply) if r.reply else None,
             r.replied_at,
             r.replied_by,
+            tuple(r.attachments),
         )
         for r in of["consultation_requests"]
     ]

@@ -185,6 +185,7 @@ consultation_requests = sa.Table(
     sa.Column("reply", sa.String(10)),  # 无意见, 提出意见 or 逾期未反馈; none while the window is open
     _at("replied_at", nullable=True),
     sa.Column("replied_by", sa.String(40)),
+    sa.Column("attachments", sa.JSON, nullable=False, server_default="[]"),  # the reply's own files
     sa.UniqueConstraint("duty_id", "round", "consultee"),
     sa.Index("ix_consultation_requests_consultee", "consultee"),  # what waits on a department's reply
 )

@@ -25,9 +25,12 @@ class Request:
     reply: ReplyKind | None = None
     replied_at: dt.datetime | None = None
     replied_by: str | None = None
+    attachments: tuple[str, ...] = ()  # files of the reply as a whole, such as a sealed 无意见 letter
 
-    def answered(self, kind: ReplyKind, at: dt.datetime | None, by: str | None) -> Request:
-        return replace(self, reply=kind, replied_at=at, replied_by=by)
+    def answered(
+        self, kind: ReplyKind, at: dt.datetime | None, by: str | None, attachments: tuple[str, ...] = ()
+    ) -> Request:
+        return replace(self, reply=kind, replied_at=at, replied_by=by, attachments=attachments)
 
 
 @dataclass(frozen=True)

@@ -276,9 +276,11 @@ class Duty:
         opinions: tuple[OpinionInput, ...],
         *,
         on_paper: bool = False,
+        attachments: tuple[str, ...] = (),
     ) -> None:
         """Record a department's reply: 无意见 when `opinions` is empty. A reply received `on_paper` is recorded
-        by someone of another department, and the event says who recorded it for whom."""
+        by someone of another department, and the event says who recorded it for whom. `attachments` are
+        stored documents of the reply as a whole (its letter), beside those each opinion carries."""
         request = next((r for r in self.current_requests() if r.consultee == consultee), None)
         if self.state is State.CONSULTING and (request is None or request.reply is not None):
             self._check(
@@ -289,7 +291,7 @@ class Duty:
         )
         assert request is not None
         kind = ReplyKind.OPINIONS if opinions else ReplyKind.NO_OBJECTION
-        self.requests[self.requests.index(request)] = request.answered(kind, now, actor)
+        self.requests[self.requests.index(request)] = request.answered(kind, now, actor, attachments)
         base = f"{self.id}.r{request.round}.{consultee}"
         self.opinions += [
             Opinion(f"{base}.{i}", request.round, consultee, i, o.clause, o.text, actor, now, o.attachments)

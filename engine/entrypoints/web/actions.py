@@ -14,6 +14,7 @@ from engine.domain.drafting.decisions import Decision, Legality
 from engine.domain.workflow.consultation import OpinionInput
 from engine.errors import InvalidInput
 from engine.services import workflow as wf
+from engine.services.workflow import REPLY
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 E = TypeVar("E", Decision, Legality)
@@ -81,7 +82,9 @@ def _opinions(form: Submitted) -> tuple[tuple[OpinionInput, ...], tuple[tuple[in
         raise InvalidInput("选择了“无意见”，又填写了意见：请只选其一")
     if not no_opinion and not rows:
         raise InvalidInput("请填写意见，或选择“无意见”")
-    files = tuple((0, f.data, f.filename) for f in form.files if f.field == "attachments")
+    # With opinions, the files go with the first of them; a 无意见 reply carries them as a whole (its letter).
+    index = 0 if rows else REPLY
+    files = tuple((index, f.data, f.filename) for f in form.files if f.field == "attachments")
     return tuple(rows), files
 
 
