@@ -84,6 +84,7 @@ class WorkCalendar:
             dt.date, bool
         ] = {}  # chinesecalendar checks its range on every call: remember answers
         self._added: dict[tuple[dt.date, int], dt.date] = {}
+        self._running: dict[int, list[int]] = {}  # per year: working days up to each day of the year
 
     def coverage(self, year: int) -> Coverage:
         if year in self._overrides:
@@ -145,12 +146,31 @@ class WorkCalendar:
         return self.on_or_after(start + dt.timedelta(days=n))
 
     def count_workdays(self, first: dt.date, last: dt.date) -> int:
-        """Count the working days from `first` to `last`, both included; 0 when `last` is before `first`."""
-        count, day = 0, first
-        while day <= last:
-            count += self.is_workday(day)
-            day += ONE_DAY
-        return count
+        """Count the working days from `first` to `last`, both included; 0 when `last` is before `first`.
+
+        From running counts per year, made once a year is first asked about: lists of tasks and boards ask
+        this for hundreds of duties at a time, and a day-by-day count was most of their cost.
+        """
+        if last < first:
+            return 0
+        before = self._running_count(first.year)[first.timetuple().tm_yday - 1]
+        if first.year == last.year:
+            return self._running_count(last.year)[last.timetuple().tm_yday] - before
+        count = self._running_count(first.year)[-1] - before
+        count += sum(self._running_count(year)[-1] for year in range(first.year + 1, last.year))
+        return count + self._running_count(last.year)[last.timetuple().tm_yday]
+
+    def _running_count(self, year: int) -> list[int]:
+        """[0, working days of 1 January, … of 1–2 January, …, of the whole year]."""
+        counts = self._running.get(year)
+        if counts is None:
+            counts, day, total = [0], dt.date(year, 1, 1), 0
+            while day.year == year:
+                total += self.is_workday(day)
+                counts.append(total)
+                day += ONE_DAY
+            self._running[year] = counts
+        return counts
 
     def fallback_years(self, first: dt.date, last: dt.date) -> list[int]:
         """List the years between two dates that this calendar can only guess (weekends-only)."""

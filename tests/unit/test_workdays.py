@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.domain.workdays import Coverage, WorkCalendar, YearArrangement
 from engine.errors import CalendarError
@@ -76,3 +78,15 @@ def test_an_administrators_arrangement_overrides_the_fallback() -> None:
 def test_a_malformed_arrangement_is_refused_with_a_clear_error(data: dict[str, object]) -> None:
     with pytest.raises(CalendarError, match=r"2031\.toml"):
         YearArrangement.from_data("2031.toml", data)
+
+
+@given(
+    first=st.dates(min_value=dt.date(2004, 1, 1), max_value=dt.date(2030, 12, 31)),
+    span=st.integers(min_value=-40, max_value=1200),
+)
+@settings(max_examples=200, deadline=None)
+def test_counting_working_days_agrees_with_asking_day_by_day(first: dt.date, span: int) -> None:
+    # The count comes from running counts per year; the question it answers is the plain one.
+    last = first + dt.timedelta(days=span)
+    plain = sum(CAL.is_workday(first + dt.timedelta(days=n)) for n in range(span + 1))
+    assert CAL.count_workdays(first, last) == plain
