@@ -214,7 +214,9 @@ def log_in(
             kept = uow.accounts.get(user_id).password_hash or ""
         except UnknownUser:
             kept = ""
-    matches = hasher.verify(password, kept) if kept else False
+    # An unknown id (or an account without a password) costs the same check as a wrong password, so that the
+    # time of the answer does not tell which ids exist.
+    matches = hasher.verify(password, kept or _stand_in(hasher)) and bool(kept)
     with ports.uow() as uow:
         try:
             user, account = uow.users.get(user_id), uow.accounts.get(user_id)
@@ -253,6 +255,16 @@ def ensure_admin(
     add_user("admin", "系统管理员", department, ["admin"], now=now, ports=ports)
     set_password("admin", chosen, now=now, ports=ports, hasher=hasher, must_change=made_up)
     return chosen if made_up else None
+
+
+_STAND_IN: dict[int, str] = {}
+
+
+def _stand_in(hasher: PasswordHasher) -> str:
+    """A hash of no one's password, made once per hasher, to check against when there is no hash to check."""
+    if id(hasher) not in _STAND_IN:
+        _STAND_IN[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
+    return _STAND_IN[id(hasher)]
 
 
 def reset_password(
