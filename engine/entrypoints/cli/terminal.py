@@ -19,10 +19,10 @@ from rich.console import Console
 
 from engine.bootstrap import Rules, Workflow, load_rules, open_workflow
 from engine.config import Settings
-from engine.errors import EmptyNotice, EngineError, Forbidden, NotANotice, UndecodableNotice
+from engine.entrypoints.dates import FIRST_YEAR, LAST_YEAR, typed_day
+from engine.errors import EmptyNotice, EngineError, Forbidden, InvalidInput, NotANotice, UndecodableNotice
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-FIRST_YEAR, LAST_YEAR = 2000, 2099  # the years a moment or a date typed at the shell may name
 EXIT_CODES: list[tuple[type[EngineError], int]] = [
     (EmptyNotice, 3),
     (UndecodableNotice, 4),
@@ -103,12 +103,9 @@ def parse_now(value: str | None) -> dt.datetime:
 
 def parse_date(value: str, hint: str) -> dt.date:
     try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"日期格式应为 YYYY-MM-DD：{value}", param_hint=hint) from None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise typer.BadParameter(f"日期须在 {FIRST_YEAR}—{LAST_YEAR} 年之间：{value}", param_hint=hint)
-    return day
+        return typed_day(value)
+    except InvalidInput as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
 
 
 def parse_day(today: str | None, now: str | None) -> dt.date:

@@ -12,11 +12,11 @@ from typing import TypeVar
 from engine.bootstrap import Workflow
 from engine.domain.drafting.decisions import Decision, Legality
 from engine.domain.workflow.consultation import OpinionInput
+from engine.entrypoints.dates import typed_day
 from engine.errors import InvalidInput
 from engine.services import workflow as wf
 from engine.services.workflow import REPLY
 
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 E = TypeVar("E", Decision, Legality)
 OPINION_ROWS = (
     5  # the reply form's rows of (clause, text); a longer reply comes as an attachment or in rounds
@@ -50,14 +50,7 @@ class Submitted:
         return value
 
     def day(self, name: str, what: str) -> dt.date:
-        value = self.text(name, required=True, what=what)
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            raise InvalidInput(f"{what}的格式应为 YYYY-MM-DD：{value}") from None
-        if not FIRST_YEAR <= day.year <= LAST_YEAR:
-            raise InvalidInput(f"{what}须在 {FIRST_YEAR}—{LAST_YEAR} 年之间：{value}")
-        return day
+        return typed_day(self.text(name, required=True, what=what), what)
 
     def choice(self, name: str, kind: type[E], what: str) -> E:
         value = self.text(name, required=True, what=what)
