@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from engine.adapters.rules import load_calendar, load_catalogue, load_registry, load_reminder_policy
+from engine.adapters.rules import load_calendar, load_catalogue, load_registries, load_reminder_policy
 from engine.adapters.sql.connection import default_url, make_engine
 from engine.adapters.sql.documents import SqlDocumentStore
 from engine.adapters.sql.migrate import is_current, migrate
 from engine.adapters.sql.unit_of_work import SqlUnitOfWork
 from engine.config import Settings
-from engine.domain.departments import Registry
+from engine.domain.departments import Registries, Registry
 from engine.domain.intake.specs import Catalogue
 from engine.domain.ports import Dispatcher, DocumentStore, MailTransport, PasswordHasher, Ports
 from engine.domain.workdays import WorkCalendar
@@ -35,8 +35,20 @@ class Rules:
     """The data people edit, loaded once per command."""
 
     directory: Path
-    registry: Registry
+    registry: Registry  # every registry as one: department keys are unique across them
     calendar: WorkCalendar
+    registries: Registries | None = None  # the registries apart, for intake to read a notice with its own
+
+    def registry_for(self, text: str) -> Registry:
+        """The registry a notice's issuer or 文号 calls for (the default when none fits)."""
+        if self.registries is None:
+            return self.registry
+        from engine.domain.intake.notice import header
+
+        return self.registries.for_notice(*header(text))
+
+    def registry_named(self, registry_id: str | None) -> Registry:
+        return self.registries.named(registry_id) if self.registries else self.registry
 
     def catalogue_path(self, notice_id: str) -> Path:
         return self.directory / "notices" / f"{notice_id}.toml"
@@ -89,9 +101,8 @@ class LazyTemplates:
 
 def load_rules(settings: Settings) -> Rules:
     directory = settings.rules
-    return Rules(
-        directory, load_registry(directory, demo_contacts=settings.demo_contacts), load_calendar(directory)
-    )
+    registries = load_registries(directory, demo_contacts=settings.demo_contacts)
+    return Rules(directory, registries.combined, load_calendar(directory), registries)
 
 
 @dataclass(frozen=True)

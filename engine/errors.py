@@ -26,9 +26,11 @@ because officers read them. A test checks that this drawing and the classes agre
     ├── Invalid (ValueError)                         422: what was given cannot be used
     │   ├── NoticeError                              a notice that cannot be read
     │   │   ├── UndecodableNotice                    bytes that are not text in a known encoding
+    │   │   │   └── UnreadableNoticeFile             a .docx or PDF whose text cannot be had, or an old .doc
     │   │   └── NoticeParseError                     text that cannot be read as a notice
     │   │       ├── EmptyNotice                      nothing but white space
-    │   │       └── NotANotice                       text, but no title or no numbered items
+    │   │       ├── NotANotice                       text, but no title of an official document
+    │   │       └── DuplicateDuties                  numbering that repeats, so that two duties share an id
     │   ├── UploadRejected                           an uploaded draft that cannot be kept, with the reason
     │   └── InvalidInput                             a value a person typed that cannot be used
     ├── ConfigurationError (ValueError)              the data people edit, or the settings, are wrong
@@ -97,6 +99,19 @@ class UndecodableNotice(NoticeError):
         super().__init__(f"无法识别文件编码：{source}（{reason}）")
 
 
+class UnreadableNoticeFile(UndecodableNotice):
+    """A Word or PDF file whose text cannot be had: damaged, encrypted, a scan, or an old binary .doc.
+
+    A kind of UndecodableNotice, so callers that refuse bytes they cannot read refuse these alike; only the
+    message differs, since the encoding is not what went wrong.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        NoticeError.__init__(self, f"无法读取通知文件：{source}（{reason}）")
+
+
 class NoticeParseError(NoticeError):
     """The text cannot be read as a notice."""
 
@@ -114,7 +129,18 @@ class EmptyNotice(NoticeParseError):
 
 
 class NotANotice(NoticeParseError):
-    """The text has no title of an official document, or no numbered items."""
+    """The text has no title of an official document."""
+
+
+class DuplicateDuties(NoticeParseError):
+    """Two duties would share an id: the numbering repeats, as in a notice pasted twice into one file."""
+
+    def __init__(self, source: str, ids: Sequence[str]) -> None:
+        self.ids = tuple(ids)
+        shown = "、".join(self.ids[:3]) + ("等" if len(self.ids) > 3 else "")
+        super().__init__(
+            source, f"{len(self.ids)} 项任务的编号重复（{shown}）：条目编号重复出现，像是同一份通知粘贴了多次"
+        )
 
 
 class RegistryError(ConfigurationError):

@@ -1,6 +1,6 @@
 """Read and write the files under rules/ and the notices people hand in; the pure core never touches a file.
 
-- `read_notice`: a notice file's bytes, decoded (engine.domain.intake.decoding picks the encoding).
+- `read_notice`: a notice file's text, from plain text, a .docx or a PDF (engine.adapters.notice_files).
 - `load_registry`, `load_calendar`, `load_reminder_policy`: rules/departments.toml (+ demo-contacts.toml),
   rules/calendar/*.toml and rules/reminders.toml.
 - `write_catalogue`, `load_catalogue`: rules/notices/<slug>.toml, the reviewed catalogue of one notice, as
@@ -19,8 +19,8 @@ from typing import Any
 import tomli_w
 
 from engine.adapters.atomic import write_atomic
-from engine.domain.departments import Registry
-from engine.domain.intake.decoding import decode
+from engine.adapters.notice_files import notice_text
+from engine.domain.departments import Registries, Registry
 from engine.domain.intake.specs import Catalogue
 from engine.domain.reminders.policy import ReminderPolicy
 from engine.domain.workdays import WorkCalendar, YearArrangement
@@ -31,18 +31,16 @@ from engine.errors import (
     EngineError,
     PolicyError,
     RegistryError,
-    UndecodableNotice,
 )
-
-MAX_NOTICE_BYTES = 8 * 1024 * 1024
 
 
 def read_notice(path: Path) -> str:
-    """Read and decode a notice file; refuse files too large to be a notice."""
-    size = path.stat().st_size
-    if size > MAX_NOTICE_BYTES:
-        raise UndecodableNotice(str(path), f"文件过大（{size} 字节），不像是通知文本")
-    return decode(path.read_bytes(), str(path))
+    """Read a notice file as text: plain text in any encoding `decode` knows, a Word .docx or a PDF.
+
+    The kind is told by the file's first bytes, not its name (engine.adapters.notice_files); a file too large
+    to be a notice, a scan without a text layer or an old .doc is refused with an UndecodableNotice.
+    """
+    return notice_text(path)
 
 
 def _read_toml(path: Path, error: Callable[[str], EngineError]) -> dict[str, Any]:
@@ -59,15 +57,34 @@ def _registry_error(path: Path) -> Callable[[str], EngineError]:
 
 
 def load_registry(rules_dir: Path, *, demo_contacts: bool = False) -> Registry:
-    """Load rules/departments.toml; with `demo_contacts`, overlay rules/demo-contacts.toml's example addresses."""
-    registry = Registry.from_data(
-        _read_toml(rules_dir / "departments.toml", _registry_error(rules_dir / "departments.toml"))
-    )
-    if demo_contacts:
-        registry = registry.with_contacts(
-            _read_toml(rules_dir / "demo-contacts.toml", _registry_error(rules_dir / "demo-contacts.toml"))
+    """Load every registry (see `load_registries`) as one; with `demo_contacts`, overlay
+    rules/demo-contacts.toml's example addresses."""
+    return load_registries(rules_dir, demo_contacts=demo_contacts).combined
+
+
+def load_registries(rules_dir: Path, *, demo_contacts: bool = False) -> Registries:
+    """Load rules/departments.toml (the default registry) and every rules/registries/*.toml after it.
+
+    Department keys must be unique across all of them (RegistryError names the clashes), so that a key in a
+    duty id, an account or a reminder never means two departments.
+    """
+    paths = [rules_dir / "departments.toml", *sorted((rules_dir / "registries").glob("*.toml"))]
+    members = []
+    for path in paths:
+        registry = Registry.from_data(_read_toml(path, _registry_error(path)))
+        if demo_contacts and path.name == "departments.toml":
+            registry = registry.with_contacts(
+                _read_toml(
+                    rules_dir / "demo-contacts.toml", _registry_error(rules_dir / "demo-contacts.toml")
+                )
+            )
+        members.append(registry)
+    ids = [r.info.id for r in members]
+    if len(set(ids)) != len(ids):
+        raise RegistryError(
+            f"{rules_dir}：名录 id 重复：{'、'.join(sorted({i for i in ids if ids.count(i) > 1}))}"
         )
-    return registry
+    return Registries.of(members)
 
 
 def load_calendar(rules_dir: Path) -> WorkCalendar:

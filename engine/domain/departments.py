@@ -9,7 +9,7 @@ error here: callers keep it as written and warn.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -76,22 +76,50 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _STRIP_PREFIXES = ("市", "省", "区")
 
 
+@dataclass(frozen=True)
+class RegistryInfo:
+    """What a registry file says of itself: its id and name, and the notices it is for (by issuer or 文号)."""
+
+    id: str
+    name: str
+    issuers: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+
+    def fits(self, issuer: str | None, number: str | None) -> bool:
+        """Tell whether a notice by this issuer, or with this 文号, is read with this registry."""
+        return (issuer is not None and issuer in self.issuers) or (
+            number is not None and any(number.startswith(prefix + "〔") for prefix in self.numbers)
+        )
+
+
+DEFAULT_INFO = RegistryInfo("departments", "部门名录（rules/departments.toml）")
+
+
 class Registry:
     """An immutable set of departments with name resolution.
 
     Build it with `from_data`, which validates: every key is an ASCII slug, and no two departments claim the
-    same key or the same name.
+    same key or the same name. `union` joins several registries: keys must stay unique across them, while a
+    name two registries share resolves to the first registry's department.
     """
 
-    def __init__(self, departments: Iterable[Department]) -> None:
+    def __init__(
+        self,
+        departments: Iterable[Department],
+        info: RegistryInfo = DEFAULT_INFO,
+        *,
+        first_name_wins: bool = False,
+    ) -> None:
+        self.info = info
         self._by_key: dict[str, Department] = {}
         self._by_name: dict[str, Department] = {}
         self._resolved: dict[str, Department | None] = {}  # a cache: the registry never changes
+        self._first_name_wins = first_name_wins
         for dept in departments:
             self._add(dept)
         names = sorted(self._by_name, key=len, reverse=True)
         self.name_pattern = "|".join(map(re.escape, names)) or r"(?!)"
-        self._scanner = re.compile(self.name_pattern)
+        self._scanner = re.compile(f"(?:{self.name_pattern})(?!门)")  # 教育部门 is not 教育部
 
     def _add(self, dept: Department) -> None:
         if not _KEY.match(dept.key):
@@ -102,6 +130,8 @@ class Registry:
         for name in dept.names:
             other = self._by_name.get(name)
             if other is not None and other.key != dept.key:
+                if self._first_name_wins:
+                    continue
                 raise RegistryError(f"名称“{name}”同时属于 {other.key} 和 {dept.key}")
             self._by_name[name] = dept
 
@@ -111,7 +141,22 @@ class Registry:
         entries = data.get("department")
         if not isinstance(entries, list):
             raise RegistryError("缺少 [[department]] 条目")
-        return cls(_department_from_entry(i, entry) for i, entry in enumerate(entries, 1))
+        return cls((_department_from_entry(i, entry) for i, entry in enumerate(entries, 1)), _info(data))
+
+    @classmethod
+    def union(cls, registries: Sequence[Registry]) -> Registry:
+        """Join registries into the one every other part of Banfa reads keys from; raise on a key in two."""
+        owner: dict[str, str] = {}
+        clashes = []
+        for registry in registries:
+            for dept in registry:
+                if dept.key in owner:
+                    clashes.append(f"{dept.key}（{owner[dept.key]} 与 {registry.info.id}）")
+                owner.setdefault(dept.key, registry.info.id)
+        if clashes:
+            raise RegistryError(f"部门代码在多个名录中重复：{'、'.join(clashes)}；部门代码须在全部名录中唯一")
+        info = registries[0].info if registries else DEFAULT_INFO
+        return cls((d for r in registries for d in r), info, first_name_wins=True)
 
     def __iter__(self) -> Iterator[Department]:
         return iter(self._by_key.values())
@@ -161,9 +206,38 @@ class Registry:
         if unknown:
             raise RegistryError(f"联系人覆盖文件中有未知部门代码：{'、'.join(unknown)}")
         return Registry(
-            replace(dept, contacts=_contacts_from(dept.key, table[dept.key])) if dept.key in table else dept
-            for dept in self
+            (
+                replace(dept, contacts=_contacts_from(dept.key, table[dept.key]))
+                if dept.key in table
+                else dept
+                for dept in self
+            ),
+            self.info,
+            first_name_wins=self._first_name_wins,
         )
+
+
+@dataclass(frozen=True)
+class Registries:
+    """Every registry in force, the default (rules/departments.toml) first, and their union.
+
+    A notice is read with the registry its issuer or 文号 fits (the State Council's for 国发〔2018〕38号), else
+    the default; everything else (accounts, duties, reminders) reads department keys from `combined`.
+    """
+
+    members: tuple[Registry, ...]
+    combined: Registry
+
+    @classmethod
+    def of(cls, members: Sequence[Registry]) -> Registries:
+        return cls(tuple(members), Registry.union(members))
+
+    def for_notice(self, issuer: str | None, number: str | None) -> Registry:
+        return next((r for r in self.members[1:] if r.info.fits(issuer, number)), self.members[0])
+
+    def named(self, registry_id: str | None) -> Registry:
+        """The registry a catalogue records; the default for None or an id no longer in force."""
+        return next((r for r in self.members if r.info.id == registry_id), self.members[0])
 
 
 def name_variants(written: str) -> Iterator[str]:
@@ -191,6 +265,21 @@ def name_variants(written: str) -> Iterator[str]:
             if form and form not in seen:
                 seen.add(form)
                 yield form
+
+
+def _info(data: Mapping[str, Any]) -> RegistryInfo:
+    table = data.get("registry", {})
+    if not isinstance(table, Mapping):
+        raise RegistryError("[registry] 须为表（id、name、issuers、numbers）")
+    key = str(table.get("id", DEFAULT_INFO.id))
+    if not _KEY.match(key):
+        raise RegistryError(f"名录 id {key!r} 须为小写字母、数字和连字符")
+    return RegistryInfo(
+        key,
+        str(table.get("name", DEFAULT_INFO.name if key == DEFAULT_INFO.id else key)),
+        tuple(map(str, table.get("issuers", ()))),
+        tuple(map(str, table.get("numbers", ()))),
+    )
 
 
 def _department_from_entry(index: int, entry: Any) -> Department:
@@ -234,11 +323,13 @@ def _contacts_from(key: str, table: Any) -> tuple[tuple[Role, Contact], ...]:
 
 
 _DEPARTMENT_SUFFIX = (
-    "委员会|办公室|管委会|管理局|分局|总局|总署|中心|银行|海关|法院|检察院|局|办|委|厅|部|署|院|行|会"
+    "人民政府|政府|委员会|办公室|管委会|管理局|分局|总局|总署|中心|银行|海关|法院|检察院|试验区|示范区|总队|"
+    "局|办|委|厅|部|署|院|行|会|协|联"
 )
 _NOT_A_DEPARTMENT = re.compile(
     r"办法|其他|有关|相关|各[区县市级]|干部|人员|群众|全体|全[市省区]|以上|上述|加强|推进|完善|建立|健全|做好|提高|办好|实施|开展|强化|优化|加快"
     r"|促进|支持|落实|营造|深化|扩大|培育|制定|制订|修订|研究|负责|牵头|配合|参与|会同|协助|根据|按照"
+    r"|允许|鼓励|授权|探索|推动|引导|简化|取消|下放|放宽|设立|依法|应当|可以|不得|是否|如果|对于"
 )
 GENERIC_DEPARTMENT = (
     rf"(?:[市省区县]|国家|国务院)?[\u4e00-\u9fff]{{1,12}}?(?:{_DEPARTMENT_SUFFIX})(?![法同议])"

@@ -13,8 +13,10 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def intake_json(intake: Intake, registry: Registry) -> dict[str, Any]:
-    """Build the stable JSON contract of `banfa intake --json` (README, "The intake JSON contract")."""
+def intake_json(intake: Intake, registry: Registry, *, explain: bool = False) -> dict[str, Any]:
+    """Build the stable JSON contract of `banfa intake --json` (README, "The intake JSON contract").
+
+    `registry` is the one the notice was read with; with `explain`, the rejected candidates are added."""
     n = intake.notice
 
     def full_name(key: str | None) -> str | None:
@@ -29,6 +31,7 @@ def intake_json(intake: Intake, registry: Registry) -> dict[str, Any]:
             "date": _iso(n.date),
             "published": _iso(n.published),
         },
+        "registry": registry.info.id,
         "deadline": _iso(intake.deadline.date) if intake.deadline else None,
         "last_working_day": _iso(intake.deadline.last_working_day) if intake.deadline else None,
         "duties": [
@@ -51,7 +54,15 @@ def intake_json(intake: Intake, registry: Registry) -> dict[str, Any]:
                 "last_working_day": _iso(d.last_working_day),
                 "recurring": d.recurring,
                 "drafting": d.drafting,
+                "generic": d.generic,
+                "addressee": d.addressee,
+                "evidence": d.evidence,
+                "deadline_note": d.deadline_note,
             }
             for d in intake.duties
         ],
-    }
+    } | (
+        {"rejected": [{"location": r.location, "text": r.text, "reason": r.reason} for r in intake.rejected]}
+        if explain
+        else {}
+    )

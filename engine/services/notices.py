@@ -46,7 +46,7 @@ def ingest_notice(catalogue: Catalogue, *, actor: str, now: dt.datetime, ports: 
         uow.notices.save(NoticeRecord(catalogue.notice, catalogue.coordinator, catalogue.deadline, data, now))
         existing = {d.id: d for d in uow.duties.list(catalogue.notice.id)}
         running = any(d.state is not State.NOT_STARTED for d in existing.values())
-        for spec in catalogue.duties:
+        for spec in catalogue.ingestible:  # a generic duty waits for a person to name its lead
             duty = existing.get(spec.id)
             if duty is None:
                 duty = Duty.from_spec(spec, catalogue.notice.id)
@@ -67,7 +67,7 @@ def ingest_notice(catalogue: Catalogue, *, actor: str, now: dt.datetime, ports: 
                 report["amended"].append(spec.id)
             uow.duties.save(duty)
             replan(uow, duty, now, ports=ports)
-        kept = {d.id for d in catalogue.duties}
+        kept = {d.id for d in catalogue.ingestible}
         for duty in existing.values():
             if duty.id not in kept and not duty.state.terminal:
                 duty.withdraw(user.id, now, "任务清单中已删除该任务")

@@ -50,7 +50,8 @@ def test_intake_json_is_the_only_thing_on_stdout() -> None:
     run = banfa("intake", SEED, "--json")
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
-    assert set(data) == {"notice", "deadline", "last_working_day", "duties"}
+    assert set(data) == {"notice", "registry", "deadline", "last_working_day", "duties"}
+    assert data["registry"] == "shenzhen-2007"
     assert data["notice"] == {
         "id": "sfb2007-129",
         "title": "深圳市人民政府办公厅关于全市服务外包工作部门分工的通知",
@@ -80,6 +81,10 @@ def test_intake_json_is_the_only_thing_on_stdout() -> None:
         "last_working_day": "2007-12-29",
         "recurring": None,
         "drafting": True,
+        "generic": False,
+        "addressee": None,
+        "evidence": "会同贸工等部门研究和制定服务外包人才培训资助资金的使用和监管办法",
+        "deadline_note": None,
     }
     assert sum(d["drafting"] for d in data["duties"]) == 22
     assert all(d["kind"] is None for d in data["duties"] if not d["drafting"])
@@ -185,3 +190,15 @@ def test_the_installed_console_script_exists() -> None:
     assert script.is_file()
     run = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False, timeout=60)
     assert run.returncode == 0 and "intake" in run.stdout
+
+
+def test_the_seed_catalogue_intake_writes_is_byte_identical_to_the_one_before_issue_14(
+    tmp_path: Path,
+) -> None:
+    """tests/data/seed-catalogue-written.toml was written by the intake of before issue 14 (commit 35b5874):
+    reading more forms must not change a byte of what the seed gives."""
+    out = tmp_path / "empty-rules" / "notices" / "sfb2007-129.toml"
+    run = banfa("intake", SEED.relative_to(ROOT), "--write", "--out", out, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert "部门名录：深圳市部门名录（2007年）（shenzhen-2007）" in run.stderr
+    assert out.read_bytes() == (ROOT / "tests" / "data" / "seed-catalogue-written.toml").read_bytes()

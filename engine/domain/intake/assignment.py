@@ -29,11 +29,14 @@ class Assignment:
     co: tuple[str, ...] = ()
     co_open: bool = False
     separately: bool = False
+    addressee: str | None = None  # a class as written (各地区, 各责任单位) instead of named departments
 
     def merged_with(self, other: Assignment) -> Assignment:
         """Add another source's co-departments (会同 in the clause) to this one's leads."""
         co = tuple(dict.fromkeys(n for n in (*self.co, *other.co) if n not in self.leads))
-        return Assignment(self.leads, co, self.co_open or other.co_open, self.separately or other.separately)
+        return Assignment(
+            self.leads, co, self.co_open or other.co_open, self.separately or other.separately, self.addressee
+        )
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Tag:
 
 _OPEN = re.compile(r"(?:等|有关|相关|其他)(?:部门|单位|机构)|^等$")
 _SEPARATELY = re.compile(r"分别|按职责分工|各自|按照职责|根据职责|本行业|本系统|本部门|本领域")
-_ROLE_LEAD = r"牵头单位|牵头部门|责任单位|责任部门|主办单位|负责单位"
+_ROLE_LEAD = r"牵头单位|牵头部门|责任单位|责任部门|主办单位|负责单位|负责部门|主责部门|牵头"
 _ROLE_CO = r"配合单位|配合部门|协办单位|参与单位|协作单位"
 _ROLE = re.compile(
     rf"({_ROLE_LEAD}|{_ROLE_CO})[:：]([^。；;\n]*?)(?=(?:{_ROLE_LEAD}|{_ROLE_CO}|完成时限|时间要求|完成时间)[:：]|[。；;]|$)"
@@ -58,7 +61,7 @@ _VERB_AHEAD = (
     r"应当|应|要|负责|牵头|会同|根据|按照|依据|结合|分别|抓紧|加快|积极|研究|制定|制订|修订|起草|提出|出台|从实际|"
     r"联合|共同|组织|做好|抓好|在|于|对|将|把|，"
 )
-_SUBJECT = re.compile(rf"^由?([^，。；]{{2,60}}?)(?:等(?:部门|单位))?(?={_VERB_AHEAD})")
+_SUBJECT = re.compile(rf"^(?:由|请)?([^，。；]{{2,60}}?)(?:等(?:部门|单位))?(?={_VERB_AHEAD})")
 _HUITONG = re.compile(
     r"会同([^，。；]{1,60}?)(?=[，,]|研究|制定|制订|修订|起草|提出|出台|开展|做好|组织|共同|联合|建立|负责|对|在|$)"
 )
@@ -91,7 +94,8 @@ def find_tags(text: str, registry: Registry | None) -> list[Tag]:
     """Find the responsibility tags and role lines in an item's text, in order."""
     tags = [_tag_from(m.start(), m.end(), m.group(1), registry) for m in RESPONSIBILITY_TAG.finditer(text)]
     tags += [tag for m in _ROLE_SENTENCE.finditer(text) if (tag := _role_sentence(m, registry))]
-    roles = list(_ROLE.finditer(text))
+    inside = [(t.start, t.end) for t in tags]
+    roles = [m for m in _ROLE.finditer(text) if not any(a <= m.start() < b for a, b in inside)]
     if roles:
         start, end = roles[0].start(), roles[-1].end()
         time = _TIME.search(text, end)
@@ -116,6 +120,9 @@ def _role_sentence(m: re.Match[str], registry: Registry | None) -> Tag | None:
 
 
 def _tag_from(start: int, end: int, body: str, registry: Registry | None) -> Tag:
+    roles = list(_ROLE.finditer(body))
+    if roles and roles[0].start() == 0:  # （负责部门：X、Y；适用范围：……）, （牵头单位：X，配合单位：Y）
+        return _roles_tag(start, end, roles, body, registry)
     first = re.split(r"[，；,]", body)
     leads: list[str] = []
     co: list[str] = []
@@ -167,8 +174,40 @@ def _roles_tag(start: int, end: int, roles: list[re.Match[str]], text: str, regi
     )
 
 
+# A class of addressees at the start of a clause: 各省、自治区、直辖市人民政府, 地方各级人民政府, 各地区、各部门,
+# 各有关省（市）, 其他有关部门和单位, 各责任单位, 各牵头部门. Nobody in a registry answers for it by name.
+_CLASS = (
+    r"各(?:有关|相关)?(?:省|市|区|县|地区|地方|地|部门|单位|部委|直属机构|责任单位|牵头单位|牵头部门|责任部门|成员单位)"
+    r"|地方各级人民政府|各级人民政府|各级政府|(?:其他|其它)(?:有关|相关)?(?:部门|单位)"
+)
+_ADDRESSEE = re.compile(
+    rf"^(?:请|由|同时|并)?(?P<who>(?:{_CLASS})[^，。；要应]{{0,40}}?)"
+    r"(?=要|应|须|必须|在|于|结合|根据|按照|抓紧|尽快|切实|进一步|积极|认真|负责|同时|制定|制订|出台|研究|立足|依|，|$)"
+)
+# Addressees that stand for the units the notice's items name (各责任单位), not for places or all departments.
+SPREADING = re.compile(r"^各(?:有关|相关)?(?:责任|牵头|承办)(?:单位|部门)|^各(?:有关|相关)?(?:部门|单位)$")
+
+
+_PURPOSE = re.compile(r"^为(?:了)?[^，。；]{2,40}[，,]")  # 为规范……，市财政局要……: the subject follows
+
+
+def addressee(clause: str, registry: Registry | None) -> str | None:
+    """Return the class of addressees a clause begins with (各地区、各部门), as written, or None."""
+    m = _ADDRESSEE.match(clause)
+    if m is None:
+        return None
+    who = m.group("who").rstrip("、和及")
+    if registry is not None and registry.resolve(who) is not None:
+        return None
+    return who
+
+
 def clause_assignment(clause: str, registry: Registry | None) -> Assignment | None:
     """Read who the clause itself names: a subject at its start, or an inline 由…牵头，…配合."""
+    clause = _PURPOSE.sub("", clause)
+    who = addressee(clause, registry)
+    if who is not None:
+        return Assignment((), addressee=who)
     leads, co = _inline_roles(clause, registry)
     passive = _PASSIVE.search(clause)
     if not leads and passive:

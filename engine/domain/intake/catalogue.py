@@ -45,6 +45,7 @@ def catalogue_data(c: Catalogue) -> dict[str, Any]:
                 "date": n.date,
                 "published": n.published,
                 "source": c.source,
+                "registry": c.registry,
                 "deadline": c.deadline,
                 "references": [_drop_none(vars(r)) for r in n.references] or None,
             }
@@ -75,8 +76,12 @@ def catalogue_data(c: Catalogue) -> dict[str, Any]:
                     "officer": d.officer,
                     "basis": list(d.basis),
                     "deadline": d.deadline,
+                    "deadline_note": d.deadline_note,
                     "recurring": d.recurring,
+                    "generic": d.generic or None,
+                    "addressee": d.addressee,
                     "text": d.text,
+                    "evidence": d.evidence if d.evidence and d.evidence != d.text else None,
                 }
             )
             for d in c.duties
@@ -134,6 +139,7 @@ class _CatalogueReader:
             coordinator,
             duties,
             notice.get("source"),
+            notice.get("registry"),
         )
 
     def references(self, entries: Any) -> tuple[Reference, ...]:
@@ -179,7 +185,8 @@ class _CatalogueReader:
         if duty_id and not (ID_PATTERN.match(duty_id) and duty_id.startswith(notice_id + "-")):
             self.problems.append(f"{where}：id 须为 ASCII 短横线格式并以 {notice_id}- 开头")
         lead = self.key(e.get("lead"), f"{where}.lead")
-        if lead is None and not e.get("lead"):
+        generic = bool(e.get("generic", False))
+        if lead is None and not e.get("lead") and not generic:
             self.problems.append(f"{where}：没有指定牵头部门 lead")
         track = e.get("track", Track.NORMATIVE.value)
         if track not in {t.value for t in Track}:
@@ -210,4 +217,8 @@ class _CatalogueReader:
             drafting=True,
             consultees=self.keys(e.get("consultees", []), f"{where}.consultees"),
             officer=officer,
+            generic=generic,
+            addressee=e.get("addressee"),
+            evidence=str(e.get("evidence") or e.get("text", "")),
+            deadline_note=e.get("deadline_note"),
         )

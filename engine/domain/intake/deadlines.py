@@ -26,6 +26,7 @@ class Deadline:
     date: dt.date
     last_working_day: dt.date
     recurring: str | None = None
+    relative: bool = False  # counted from the notice's 成文 date (三个月内): a person must confirm it
 
 
 _NUM = rf"(\d{{1,3}}|{CN_NUMERAL})"
@@ -58,7 +59,7 @@ def _fixed(m: re.Match[str], day: dt.date, cal: WorkCalendar) -> Deadline:
 
 def _relative(m: re.Match[str], day: dt.date, cal: WorkCalendar) -> Deadline:
     moved = cal.on_or_after(day)
-    return Deadline(m.group(0), moved, moved)
+    return Deadline(m.group(0), moved, moved, relative=True)
 
 
 def _next_after(written: dt.date, make: Callable[[int], dt.date]) -> dt.date:
@@ -178,9 +179,24 @@ def _recurring(m: re.Match[str], cal: WorkCalendar, first: dt.date) -> Deadline:
 _ANY = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _RULES))
 
 
+_CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
+_CN_YEAR = re.compile(r"[〇○零一二三四五六七八九]{4}(?=年)")
+_CN_MONTH_OR_DAY = re.compile(r"(?<=[\d年月])[一二三四五六七八九十]{1,3}(?=月|日|号)")
+
+
+def arabic_dates(text: str) -> str:
+    """Write the numerals of dates in Arabic digits: 二〇〇八年三月底前 → 2008年3月底前, ２０１９ → 2019.
+
+    Only a four-numeral year and a month or day right after a year or month change; 三个月内 stays as written
+    (its own rule reads Chinese numerals).
+    """
+    text = _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), ascii_digits(text))
+    return _CN_MONTH_OR_DAY.sub(lambda m: str(parse_cn_numeral(m.group())), text)
+
+
 def find_deadline(text: str, *, written: dt.date, calendar: WorkCalendar) -> Deadline | None:
     """Find the earliest-placed deadline phrase in a text and resolve it against the 成文 date."""
-    text = ascii_digits(text)
+    text = arabic_dates(text)
     pos = 0
     while (candidate := _ANY.search(text, pos)) is not None:
         for pattern, resolve in _RULES:

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.domain.departments import Department, Registry, Role
-from engine.domain.intake.assignment import Assignment, Tag, clause_assignment, find_tags
+from engine.domain.intake.assignment import SPREADING, Assignment, Tag, clause_assignment, find_tags
 from engine.domain.intake.deadlines import Deadline, find_deadline
 from engine.domain.intake.ids import department_key, notice_slug
-from engine.domain.intake.normative import Document, cited_articles, document_title, drafting_documents
+from engine.domain.intake.normative import Document, cited_articles, document_title, examine
 from engine.domain.intake.notice import Item, Notice, Section
 from engine.domain.intake.specs import Coordinator, DutySpec, Track
 from engine.domain.workdays import WorkCalendar
+from engine.errors import DuplicateDuties
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A clause with a drafting verb that intake did not take as a drafting duty, and why (--explain)."""
+
+    location: str
+    text: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -31,10 +41,23 @@ class Intake:
     coordinator: Coordinator
     duties: tuple[DutySpec, ...]
     warnings: tuple[str, ...] = field(default=())
+    rejected: tuple[Rejected, ...] = field(default=())
+    registry: str | None = None  # the id of the registry the notice was read with
 
     @property
     def drafting(self) -> tuple[DutySpec, ...]:
         return tuple(d for d in self.duties if d.drafting)
+
+
+@dataclass(frozen=True)
+class _Tagged:
+    """A stretch of an item that a responsibility tag answers for and that asks for no rule of its own."""
+
+    section: Section
+    item: Item
+    tag: Tag
+    index: int  # the tag's place among the item's tags, from 1
+    text: str  # the stretch, up to the tag
 
 
 @dataclass(frozen=True)
@@ -46,6 +69,9 @@ class _Context:
     deadline: Deadline | None
     coordinator: Coordinator
     warnings: list[str]
+    rejected: list[Rejected] = field(default_factory=list)
+    # Items a responsibility tag answers for that ask for no rule: a closing clause may spread a duty to them.
+    tagged: list[_Tagged] = field(default_factory=list)
 
 
 def extract(notice: Notice, *, registry: Registry, calendar: WorkCalendar) -> Intake:
@@ -70,6 +96,12 @@ def extract(notice: Notice, *, registry: Registry, calendar: WorkCalendar) -> In
         for item in section.items
         for spec in _item_duties(ctx, section, item)
     ]
+    if notice.closing:
+        closing = Item(0, 0, notice.closing, "结语")
+        # The closing's sentences are not items: only a drafting duty it gives (generic or spread) is kept.
+        duties += [d for d in _item_duties(ctx, Section(0, "", (), (closing,)), closing) if d.drafting]
+    duties = _spread(ctx, duties)
+    _check_unique(duties, ctx.notice_id)
     years = [d for spec in duties for d in (spec.deadline,) if d] + ([anchor] if anchor else [])
     if years:
         for year in calendar.fallback_years(min(years), max(years)):
@@ -77,8 +109,26 @@ def extract(notice: Notice, *, registry: Registry, calendar: WorkCalendar) -> In
                 f"{year} 年的法定节假日安排未知，按周末推算工作日；请在 rules/calendar/{year}.toml 中补充"
             )
     return Intake(
-        notice, ctx.notice_id, deadline, ctx.coordinator, tuple(duties), tuple(dict.fromkeys(warnings))
+        notice,
+        ctx.notice_id,
+        deadline,
+        ctx.coordinator,
+        tuple(duties),
+        tuple(dict.fromkeys(warnings)),
+        tuple(ctx.rejected),
     )
+
+
+def _check_unique(duties: list[DutySpec], notice_id: str) -> None:
+    """Stop when two duties would share an id: numbering that repeats (a notice pasted twice) is not a notice."""
+    seen: set[str] = set()
+    repeated = []
+    for duty in duties:
+        if duty.id in seen:
+            repeated.append(duty.id)
+        seen.add(duty.id)
+    if repeated:
+        raise DuplicateDuties(notice_id, repeated)
 
 
 def _notice_deadline(notice: Notice, anchor: dt.date | None, calendar: WorkCalendar) -> Deadline | None:
@@ -86,6 +136,8 @@ def _notice_deadline(notice: Notice, anchor: dt.date | None, calendar: WorkCalen
     if anchor is None:
         return None
     for sentence in re.split(r"[。；]", notice.closing + "。" + notice.preamble):
+        if examine(sentence)[0]:
+            continue  # a sentence that gives a duty of its own (各区人民政府要于……前制定……): its deadline is its own
         parts = re.split(r"[，,]", sentence)
         for i, part in enumerate(parts):
             if re.search(r"报送|报告|汇报|上报|进展", part):
@@ -142,14 +194,26 @@ def _clauses(text: str, tags: list[Tag]) -> list[tuple[str, Tag | None]]:
 
 
 def _item_duties(ctx: _Context, section: Section, item: Item) -> list[DutySpec]:
-    clauses = _clauses(item.text, find_tags(item.text, ctx.registry))
+    tags = find_tags(item.text, ctx.registry)
+    clauses = _clauses(item.text, tags)
     specs: list[DutySpec] = []
     previous: Assignment | None = None
+    drafted: set[int] = set()  # the tags (by start) whose stretch asks for a rule
     for ordinal, (clause, tag) in enumerate(clauses, 1):
         who = _responsible(clause, tag, section, previous, ctx.registry)
         previous = who if who.leads else previous
         location = item.location + (f"-{ordinal}" if len(clauses) > 1 else "")
-        specs += _clause_specs(ctx, section, item, ordinal, location, clause, tag, who)
+        found = _clause_specs(ctx, section, item, ordinal, location, clause, tag, who)
+        if tag is not None and any(s.drafting for s in found):
+            drafted.add(tag.start)
+        specs += found
+    start = 0
+    for index, tag in enumerate(tags, 1):
+        if tag.start not in drafted and tag.assignment.leads:
+            ctx.tagged.append(
+                _Tagged(section, item, tag, index, item.text[start : tag.start].strip("。；， "))
+            )
+        start = tag.end
     return specs
 
 
@@ -157,7 +221,7 @@ def _responsible(
     clause: str, tag: Tag | None, section: Section, previous: Assignment | None, registry: Registry
 ) -> Assignment:
     own = clause_assignment(clause, registry)
-    if own and own.leads:
+    if own and (own.leads or own.addressee):
         return own
     extra = own or Assignment(())
     if tag is not None:
@@ -184,9 +248,18 @@ def _clause_specs(
     tag: Tag | None,
     who: Assignment,
 ) -> list[DutySpec]:
-    documents: list[Document | None] = list(drafting_documents(clause)) or [None]
+    found, rejection = examine(clause)
+    if rejection is not None and not found:
+        ctx.rejected.append(Rejected(location, clause, rejection.reason))
+    documents: list[Document | None] = list(found) or [None]
     leads: tuple[str | None, ...] = (who.leads if who.separately else who.leads[:1]) or (None,)
     deadline = _clause_deadline(ctx, clause, tag, drafting=documents[0] is not None)
+    evidence = clause + (f"（{tag.text}）" if tag is not None and not _names_own_lead(clause, who) else "")
+    if found and who.addressee and not who.leads:
+        return [
+            _generic(ctx, section, item, f"{ordinal}", location, clause, who.addressee, doc, deadline)
+            for doc in found[:1]
+        ]
     specs = []
     for lead in leads:
         for index, document in enumerate(documents):
@@ -203,9 +276,86 @@ def _clause_specs(
                     who,
                     document,
                     deadline,
+                    evidence,
                 )
             )
     return specs
+
+
+def _names_own_lead(clause: str, who: Assignment) -> bool:
+    return bool(who.leads) and who.leads[0] in clause
+
+
+def _generic(
+    ctx: _Context,
+    section: Section,
+    item: Item,
+    ordinal: str,
+    location: str,
+    clause: str,
+    addressee: str,
+    document: Document,
+    deadline: Deadline | None,
+) -> DutySpec:
+    """A duty addressed to a class (各地区, 各责任单位): kept apart, until a person names its lead."""
+    who = Assignment((), addressee=addressee)
+    spec = _spec(ctx, section, item, ordinal, location, clause, None, who, document, deadline, clause)
+    return replace(
+        spec,
+        id=spec.id.removesuffix("-none") + "-generic",
+        ref=f"{spec.ref} {addressee}",
+        generic=True,
+        addressee=addressee,
+    )
+
+
+def _spread(ctx: _Context, duties: list[DutySpec]) -> list[DutySpec]:
+    """Spread a closing clause such as 各责任单位要于……前出台配套办法 over the tagged items that ask for no rule.
+
+    Each such item gets one drafting duty, led by its tag's lead, with its co-departments, its subject as the
+    title and the clause's deadline. Without tagged items the clause stays one generic duty.
+    """
+    out: list[DutySpec] = []
+    for duty in duties:
+        if not (duty.generic and duty.addressee and SPREADING.match(duty.addressee) and ctx.tagged):
+            out.append(duty)
+            continue
+        for tagged, lead in [(t, lead) for t in ctx.tagged for lead in _spread_leads(t.tag.assignment)]:
+            who, item = tagged.tag.assignment, tagged.item
+            subject = re.split(r"[。；，]", tagged.text, maxsplit=1)[0]
+            several = sum(t.item is item for t in ctx.tagged) > 1
+            document = Document(duty.document or "配套办法", duty.kind or "办法", "制定")
+            spec = _spec(
+                ctx,
+                tagged.section,
+                item,
+                f"s{tagged.index}" if several else "s",
+                item.location + (f"-{tagged.index}" if several else ""),
+                tagged.text,
+                lead,
+                who,
+                document,
+                None,
+                f"{tagged.text}（{tagged.tag.text}）…… {duty.text}",
+            )
+            title = f"关于{subject}的{duty.document or '配套办法'}"
+            place = ctx.notice.jurisdiction
+            out.append(
+                replace(
+                    spec,
+                    title=(place or "") + title if place and not title.startswith(place) else title,
+                    deadline=duty.deadline,
+                    last_working_day=duty.last_working_day,
+                    recurring=duty.recurring,
+                    deadline_note=duty.deadline_note,
+                )
+            )
+    return out
+
+
+def _spread_leads(who: Assignment) -> tuple[str, ...]:
+    """Who drafts under a spread clause: the tag's lead, or each department under 按职责分工负责."""
+    return who.leads if who.separately else who.leads[:1]
 
 
 def _clause_deadline(ctx: _Context, clause: str, tag: Tag | None, *, drafting: bool) -> Deadline | None:
@@ -219,6 +369,13 @@ def _clause_deadline(ctx: _Context, clause: str, tag: Tag | None, *, drafting: b
     return ctx.deadline if drafting else None
 
 
+def _place_id(section: Section, item: Item) -> str:
+    if item.label == "结语":
+        return "end"
+    place = f"{section.number:02d}-{item.number:02d}"
+    return f"a{item.annex}-{place}" if item.annex else place
+
+
 def _spec(
     ctx: _Context,
     section: Section,
@@ -230,16 +387,22 @@ def _spec(
     who: Assignment,
     document: Document | None,
     deadline: Deadline | None,
+    evidence: str = "",
 ) -> DutySpec:
     lead_dept = _resolve(ctx, lead, location) if lead else None
     co_written = tuple(n for n in who.co if n != lead)
     co_keys = tuple(dict.fromkeys(k for k in (_key_or_warn(ctx, n, location) for n in co_written) if k))
     lead_key = lead_dept.key if lead_dept else (department_key(lead, ctx.registry) if lead else None)
-    if document is not None and lead is None:
+    if document is not None and lead is None and not who.addressee:
         ctx.warnings.append(f"{location}：起草任务没有找到承办部门")
     kind = document.kind if document else None
+    note = None
+    if deadline is not None and deadline.relative and document is not None:
+        anchor = ctx.notice.date or ctx.notice.published
+        note = f"相对期限“{deadline.text}”按成文日期 {anchor} 推算为 {deadline.date}，请核实"
+        ctx.warnings.append(f"{location}：{note}")
     return DutySpec(
-        id=f"{ctx.notice_id}-{section.number:02d}-{item.number:02d}-{ordinal}-{lead_key or 'none'}",
+        id=f"{ctx.notice_id}-{_place_id(section, item)}-{ordinal}-{lead_key or 'none'}",
         ref=f"{ctx.notice.number or ctx.notice.title} {location} {lead_dept.display if lead_dept else lead or ''}".strip(),
         location=location,
         lead_as_written=lead,
@@ -259,6 +422,8 @@ def _spec(
         drafting=document is not None,
         consultees=_consultees(ctx, lead_dept, co_keys),
         officer=_officer(lead_dept),
+        evidence=evidence or clause,
+        deadline_note=note,
     )
 
 

@@ -14,21 +14,48 @@ from dataclasses import dataclass
 from engine.domain.textform import CN_NUMERAL
 
 _VERBS = (
-    "研究和制定|研究和制订|研究并制定|研究制定|研究制订|研究提出|修订完善|修改完善|抓紧制定|加快制定|抓紧制订|"
-    "制定|制订|修订|修改|起草|提出|出台|完善"
+    "研究和制定|研究和制订|研究并制定|研究制定|研究制订|研究提出|研究出台|修订完善|修改完善|抓紧制定|加快制定|抓紧制订|"
+    "制修订|制定|制订|修订|修改|起草|提出|出台|完善"
 )
 _VERB = re.compile(_VERBS)
 _ASSISTING = re.compile(r"(?:协助|配合|参与|帮助|协同)[^，]*$")
 KINDS = ("办法", "细则", "规定", "法规", "措施", "条例", "规章")
+# 实施方案 and 实施意见 count only as the whole object: 制定本地区的实施方案, not ……办法和……实施方案.
+PLAN_KINDS = ("实施方案", "实施意见")
 _TRIAL = r"(?:（(?:试行|暂行|草案)）)?》?(?:（(?:试行|暂行|草案)）|草案)?"
 _OBJECT = re.compile(rf"^(?P<obj>《?.+?(?P<kind>{'|'.join(KINDS)}){_TRIAL})(?:等)?(?:[并后].*)?$")
+_PLAN_OBJECT = re.compile(rf"^(?P<obj>《?.{{0,60}}?(?P<kind>{'|'.join(PLAN_KINDS)}))(?:等)?$")
 # A normative text joined to something that is not one: ……管理办法和……实施方案
 _OBJECT_THEN_OTHER = re.compile(
     rf"^(?P<obj>《?.+?(?P<kind>{'|'.join(KINDS)})》?)(?:和|及|以及|与)(?!.*(?:{'|'.join(KINDS)})$)"
 )
 # The object first, then who drafts it: ……的具体实施办法由市国土资源局会同市规划局研究制定
-_PASSIVE = re.compile(rf"^(?P<obj>[^，]+?(?P<kind>{'|'.join(KINDS)}))由[^，]+?(?:{_VERBS})$")
+_PASSIVE = re.compile(rf"^(?P<obj>[^，]+?(?P<kind>{'|'.join(KINDS)}){_TRIAL})由[^，]+?(?:{_VERBS})$")
+# The drafting named as a noun: 加强……规范和实施细则的制修订, 推进……办法的修订工作
+_NOMINAL = re.compile(
+    rf"^(?:加强|推进|加快|推动|做好|抓紧|抓好|完成|开展|组织)?(?P<obj>[^，]{{2,80}}?(?P<kind>{'|'.join(KINDS)}){_TRIAL})"
+    r"的(?:制修订|制订|制定|修订|起草|出台)(?:工作)?$"
+)
+# Words before the verb that grant or allow rather than instruct: 可以……制定, 授权……制定, 允许, 鼓励, 支持
+_PERMISSIVE = re.compile(r"可以|(?<![不])可(?=根据|结合|按|依|在|自行|参照|视|研究|制定|出台)|授权|允许")
+_ENCOURAGED = re.compile(r"^(?:鼓励|支持)")  # 鼓励各地制定……办法: within the part, at its start
+# An object that refers back to documents the notice already assigns: the clause only sets their deadline.
+_BACK_REFERENCE = re.compile(r"本(?:通知|意见|方案|分工|决定)|上述|以上|前述|前款|^有关(?:实施)?办法$")
+# An object that names a class of texts, not a document to draft: 完善相关法律法规, ……规范性文件的立改废
+_VAGUE = re.compile(
+    r"^(?:相关|有关|各项|与.{1,20}相关的)?(?:法律法规|法规规章|规章制度|法规制度|政策法规|规范性文件)$"
+)
+# What a rejected object is, for the person who reviews the catalogue (`banfa intake --explain`).
+_NOT_NORMATIVE = (
+    ("标准或规范，不是规范性文件", re.compile(r"(?:标准|规范|规程|导则)(?:体系)?$")),
+    ("指南或指引，不是规范性文件", re.compile(r"(?:指南|指引|手册)$")),
+    ("清单或目录，不是规范性文件", re.compile(r"(?:清单|目录|名录)$")),
+    ("规划、计划或方案，不是规范性文件", re.compile(r"(?:规划|计划|路线图|方案|预案|要点)$")),
+    ("制度或机制，不是规范性文件", re.compile(r"(?:制度|机制|体系|政策)$")),
+    ("格式文本，不是规范性文件", re.compile(r"(?:文本|样式|模板|格式)$")),
+)
 _MORE = re.compile(r"^(?:以及|及|和|并)")
+_NOTE = re.compile(r"（(?!试行|暂行|草案)[^（）]*）$")  # ……办法（国家法律法规暂不允许的除外）
 _PURPOSE = re.compile(r"^(?:鼓励|支持|促进|便利|规范|加强|保障|推动|方便|引导|吸引)")
 _ARTICLE = re.compile(rf"《([^》]{{1,40}})》(第{CN_NUMERAL}条(?:第{CN_NUMERAL}款)?)")
 _SHARED_SUFFIX = re.compile(
@@ -46,25 +73,75 @@ class Document:
     purpose: str | None = None
 
 
+@dataclass(frozen=True)
+class Rejection:
+    """A clause with a drafting verb that is not a drafting duty, and why (for `banfa intake --explain`)."""
+
+    reason: str
+    verb: str
+    obj: str
+
+
 def drafting_documents(clause: str) -> list[Document]:
     """Return the documents a clause tells its subject to draft; [] when it is not a drafting duty."""
+    return examine(clause)[0]
+
+
+def examine(clause: str) -> tuple[list[Document], Rejection | None]:
+    """Read a clause: the documents it asks for, or, when a drafting verb stands there, why it asks for none."""
     parts = re.split(r"[，,：:]", clause)
+    rejection: Rejection | None = None
+    before = ""  # the clause up to the part, for words that grant rather than instruct
     for i, part in enumerate(parts):
+        before += parts[i - 1] + "，" if i else ""
+        nominal = _NOMINAL.match(part)
         verbs = list(_VERB.finditer(part))
         if not verbs:
             continue
-        tail = part[verbs[-1].end() :]
-        found = _OBJECT.match(tail) or _OBJECT_THEN_OTHER.match(tail) or _PASSIVE.match(part)
-        if not found or _is_assisting_only(part, verbs):
+        tail = _NOTE.sub("", part[verbs[-1].end() :])
+        found = (
+            _OBJECT.match(tail)
+            or _OBJECT_THEN_OTHER.match(tail)
+            or _PASSIVE.match(part)
+            or nominal
+            or _PLAN_OBJECT.match(tail)
+        )
+        why = _refused(before + part, verbs, found, tail, len(before))
+        if why is not None:
+            rejection = rejection or Rejection(why, verbs[0].group(), (found.group("obj") if found else tail))
             continue
+        assert found is not None
         objects = [found.group("obj"), *_more_objects(parts[i + 1 :])]
         purpose = _purpose(parts[i + 1 + len(objects) - 1 :])
         return [
             Document(doc, _kind(doc), verbs[0].group(), purpose)
             for obj in objects
             for doc in split_shared(obj)
-        ]
-    return []
+        ], None
+    return [], rejection
+
+
+def _refused(
+    text: str, verbs: list[re.Match[str]], found: re.Match[str] | None, tail: str, offset: int
+) -> str | None:
+    """Say why a part with a drafting verb asks for no document, or None when it does ask for one.
+
+    `text` is the clause up to the end of the part, and the part starts at `offset` in it.
+    """
+    part = text[offset:]
+    if found is None:
+        obj = re.sub(rf"{_TRIAL}$|等$", "", tail)
+        return next((why for why, rx in _NOT_NORMATIVE if rx.search(obj)), "没有指明要起草的规范性文件")
+    obj = found.group("obj").strip("《》")
+    if _is_assisting_only(part, verbs):
+        return "协助或配合他人起草，不是本部门的起草任务"
+    if _PERMISSIVE.search(text[: offset + verbs[0].start()]) or _ENCOURAGED.match(part):
+        return "许可或授权性表述（可以、授权、允许、鼓励、支持），不是指令"
+    if _BACK_REFERENCE.search(obj):
+        return "指本通知已分派的文件，只是期限"
+    if _VAGUE.match(obj):
+        return "泛指一类文件，没有指明具体文件"
+    return None
 
 
 def _is_assisting_only(part: str, verbs: list[re.Match[str]]) -> bool:
@@ -94,7 +171,7 @@ def _purpose(parts: list[str]) -> str | None:
 
 def _kind(document: str) -> str:
     stem = re.sub(rf"{_TRIAL}$", "", document)
-    return next(kind for kind in KINDS if stem.endswith(kind))
+    return next(kind for kind in (*PLAN_KINDS, *KINDS) if stem.endswith(kind))
 
 
 def split_shared(obj: str) -> list[str]:
@@ -110,6 +187,8 @@ def split_shared(obj: str) -> list[str]:
     names = head.split("、")
     if len(names) < 2 or "的" in head or any(not n or len(n) > 14 for n in names):
         return [obj]
+    if re.search("和|及|与", names[-1]) or any(rx.search(n) for n in names for _, rx in _NOT_NORMATIVE):
+        return [obj]  # 联合抽查事项清单、标准和实施办法: one document whose list mixes other kinds of texts
     return [name + suffix.group() for name in names]
 
 

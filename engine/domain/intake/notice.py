@@ -41,12 +41,17 @@ class Item:
     number: int
     text: str
     label: str = ""
+    annex: int = 0
 
     @property
     def location(self) -> str:
-        """The readable place: 一(三), or 六 for a section's own text."""
+        """The readable place: 一(三), 六 for a section's own text, 第五条, 附件(2) for an annex's row 2."""
         head = cn_numeral(self.section) if self.section else ""
-        return f"{head}({self.label})" if self.number else head
+        if self.number:
+            place = self.label if self.label.startswith("第") else f"{head}({self.label})"
+        else:
+            place = head or self.label
+        return (f"附件{self.annex if self.annex > 1 else ''}" if self.annex else "") + (place or "正文")
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class Section:
     heading: str
     departments: tuple[str, ...]
     items: tuple[Item, ...]
+    annex: int = 0  # 0 for the notice's own text, 1 for 附件1 (or a lone 附件), …
 
     @property
     def names_other_departments(self) -> bool:
@@ -104,6 +110,12 @@ _META = re.compile(
 _SECTION = re.compile(rf"^({CN_NUMERAL})[、，.．]\s*(.*)$")
 _ITEM = re.compile(rf"^（({CN_NUMERAL})）\s*(.*)$")
 _SUBITEM = re.compile(r"^(?:(\d{1,2})[.．、](?!\d)|（(\d{1,2})）)\s*(.*)$")
+_ARTICLE = re.compile(rf"^(第({CN_NUMERAL})条)\s*(.*)$")
+_URL = re.compile(r"^(?:https?://|www\.)\S*$")
+# Punctuation doubled by a careless copy (〔〔2007〕〕, 。。): one of each. Brackets that nest, （）《》, stay.
+_DOUBLED = re.compile(r"([，。；：、！？〔〕【】])\1+")
+# The heading of an annex on its own line: 附件, 附件1, 附件：（a line 附件：…名称 in the text lists annexes instead)
+_ANNEX = re.compile(r"^附\s*件\s*(\d{0,2})\s*$")
 _DATE_LINE = re.compile(rf"^[（(]?{CN_DATE}[）)]?$")
 _DOC_KINDS = "通知|意见|方案|决定|规定|办法|通报|函|批复|计划|安排|要点|纪要|分工"
 _TITLE = re.compile(rf"(?:{_DOC_KINDS})(?:[)）》])?$")
@@ -129,33 +141,94 @@ def _lines(text: str) -> list[str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines: list[str] = []
     for raw in text.split("\n"):
-        line = normalize_brackets(strip_pad(raw))
-        if line:
-            lines.extend(part for part in (strip_pad(p) for p in _INLINE_ITEM.split(line)) if part)
-    return lines
+        line = _DOUBLED.sub(r"\1", normalize_brackets(strip_pad(raw)))
+        if line and not _URL.match(line):
+            parts = [line] if "\t" in line else _INLINE_ITEM.split(line)
+            lines.extend(part for part in (strip_pad(p) for p in parts) if part)
+    return _tables(lines)
+
+
+# A table of duties, as a .docx's table or a copied one reaches the parser: cells split by TAB. Its header names
+# the columns; each row becomes a numbered item whose responsibility tag carries the row's lead, co-departments
+# and time limit, so that a row is read like any tagged item.
+_COLUMNS = {
+    "task": re.compile(r"^(?:重点|主要|具体)?(?:工作)?(?:任务|内容|事项|措施)(?:内容|名称)?$"),
+    "lead": re.compile(r"^(?:牵头|责任|主办|负责)(?:单位|部门)$"),
+    "co": re.compile(r"^(?:配合|协办|参与|协作)(?:单位|部门)$"),
+    "time": re.compile(r"^(?:完成)?(?:时限|时间|期限)(?:要求)?$|^时间要求$"),
+}
+
+
+def _tables(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    columns: dict[str, int] | None = None
+    number = 0
+    for line in lines:
+        cells = [strip_pad(c) for c in line.split("\t")] if "\t" in line else None
+        if cells is not None:
+            header = {
+                name: i for i, cell in enumerate(cells) for name, rx in _COLUMNS.items() if rx.match(cell)
+            }
+            if "task" in header and "lead" in header:
+                columns, number = header, 0
+                continue
+        if columns is None or cells is None:
+            columns = None
+            out.append(re.sub(r"\t+", "", line))
+            continue
+
+        def cell(name: str, row: list[str] = cells, where: dict[str, int] = columns) -> str:
+            i = where.get(name)
+            return row[i] if i is not None and i < len(row) else ""
+
+        task = cell("task").rstrip("。；;")
+        if not task:
+            continue
+        number += 1
+        roles = [f"牵头单位：{cell('lead')}"] + [
+            f"{label}：{value}"
+            for label, value in (("配合单位", cell("co")), ("完成时限", cell("time")))
+            if value
+        ]
+        out.append(f"（{cn_numeral(number)}）{task}。（{'；'.join(roles)}）")
+    return out
 
 
 # --- the parse ------------------------------------------------------------------------------------------------
 
 # A responsibility tag closing a sentence: （国家发展改革委会同有关部门负责）, （商务部牵头，海关总署参与）.
-RESPONSIBILITY_TAG = re.compile(r"（([^（）]{2,80}?(?:负责|牵头|参与|配合|落实|承担|完成)[^（）]{0,30})）")
+RESPONSIBILITY_TAG = re.compile(r"（([^（）]{0,80}?(?:负责|牵头|参与|配合|落实|承担|完成)[^（）]{0,30})）")
 
 
 def parse(text: str, *, registry: Registry | None = None, source: str = "<text>") -> Notice:
-    """Parse a notice's text; raise EmptyNotice or NotANotice when it is not one."""
+    """Parse a notice's text; raise EmptyNotice or NotANotice when it is not one.
+
+    The body is the text between the title block and the signature. Numbered (一、（一）, 1., （1）, 第一条)
+    it splits into sections and items; without numbering it is one item. Annexes after the signature (a lone
+    附件 line) are read the same way, so that a table of duties attached to a short notice is read too.
+    """
     if not text.strip():
         raise EmptyNotice(source)
     lines = _lines(text)
     meta = _meta(lines)
     body = [line for line in lines if not _META.match(line)]
-    first = next((i for i, line in enumerate(body) if _SECTION.match(line) or _ITEM.match(line)), None)
-    if first is None:
-        raise NotANotice(source, "没有找到编号条目（一、（一）等）")
-    head, rest = body[:first], body[first:]
-    title, title_end = _title(head, meta)
+    annex_at = next((i for i, line in enumerate(body) if i and _ANNEX.match(line)), len(body))
+    main, annexes = body[:annex_at], body[annex_at:]
+    first = next((i for i, line in enumerate(main) if _is_numbered(line)), None)
+    title, title_end = _title(main[:first] if first is not None else main[:40], meta)
     if title is None:
         raise NotANotice(source, "没有找到公文标题（……关于……的通知）")
-    sections, closing, tail = _sections(rest, registry)
+    if first is not None and first < title_end:
+        first = next((i for i, line in enumerate(main) if i >= title_end and _is_numbered(line)), None)
+    if first is not None and _ends_text(main, title_end, first):
+        first = None  # the numbering stands after the signature: the body itself is not numbered
+    if first is None:
+        head, sections, closing, tail = _unnumbered(main, title_end)
+    else:
+        head = main[:first]
+        sections, closing, tail = _sections(main[first:], registry)
+        tail = tail + _signature_lines(main[first:])
+    sections += _annex_sections(annexes, registry)
     number = _number(meta.get("文号") or meta.get("发文字号") or "\n".join(head))
     dates = [d for d in map(_date_line, head[title_end:] + tail) if d]
     written = _iso_date(meta["成文日期"]) if "成文日期" in meta else (dates[0] if dates else None)
@@ -174,6 +247,85 @@ def parse(text: str, *, registry: Registry | None = None, source: str = "<text>"
         departments=_departments_named(sections, preamble + closing, registry),
         references=find_references(preamble + closing + "".join(i.text for s in sections for i in s.items)),
     )
+
+
+def header(text: str) -> tuple[str | None, str | None]:
+    """Read only the issuer and the 文号 from a notice's first lines, to choose the registry to read it with."""
+    lines = _lines(text[:6000])
+    meta = _meta(lines)
+    body = [line for line in lines if not _META.match(line)][:40]
+    first = next((i for i, line in enumerate(body) if _is_numbered(line)), len(body))
+    title, _ = _title(body[:first], meta)
+    number = _number(meta.get("文号") or meta.get("发文字号") or "\n".join(body[:first]))
+    issuer = meta.get("发布机构") or meta.get("发文机关") or (_issuer_of(title, []) if title else None)
+    return issuer, number
+
+
+def _is_numbered(line: str) -> bool:
+    return any(rx.match(line) for rx in (_SECTION, _ITEM, _SUBITEM, _ARTICLE))
+
+
+def _ends_text(lines: list[str], start: int, stop: int) -> bool:
+    """Tell whether the text ends (a signature, 附件：, （此件公开发布）) between two lines."""
+    return any(
+        _SIGNATURE_END.match(lines[i])
+        or (_ISSUER_LINE.match(lines[i]) and i + 1 < len(lines) and _DATE_LINE.match(lines[i + 1]))
+        for i in range(start, stop)
+    )
+
+
+def _signature_lines(lines: list[str]) -> list[str]:
+    """The issuer and date lines that stand after a 附件： list or other end of the text, for the signature."""
+    end = next((i for i, line in enumerate(lines) if _SIGNATURE_END.match(line)), len(lines))
+    return [line for line in lines[end:] if _ISSUER_LINE.match(line) or _DATE_LINE.match(line)]
+
+
+def _unnumbered(lines: list[str], title_end: int) -> tuple[list[str], tuple[Section, ...], str, list[str]]:
+    """Read a body without numbered items as one item: head lines, the one section, no closing, signature."""
+    head = list(lines[:title_end])
+    rest = lines[title_end:]
+    while rest and (_is_number_or_date(rest[0]) or _ISSUER_LINE.match(rest[0])):
+        head.append(rest.pop(0))
+    while rest and re.search(r"[:：]$", rest[0]) and len(rest[0]) <= 160:
+        head.append(
+            rest.pop(0)
+        )  # the addressees (各省、自治区、直辖市人民政府……：), a preamble ending 如下：
+    end = next((i for i, line in enumerate(rest) if _SIGNATURE_END.match(line)), len(rest))
+    text, tail = _split_signature(rest[:end])
+    tail += _signature_lines(rest)
+    closing: list[str] = []
+    while len(text) > 1 and _COLLECTIVE.search(text[-1]):
+        closing.insert(
+            0, text.pop()
+        )  # 请各有关部门于年底前完成上述办法的制定工作: the closing, as in a numbered text
+    item = Item(0, 0, "".join(text))
+    sections = (Section(0, "", (), (item,)),) if item.text else ()
+    return head, sections, "".join(closing), tail
+
+
+def _annex_sections(lines: list[str], registry: Registry | None) -> tuple[Section, ...]:
+    """Read the annexes after the signature; only numbered items or a table of duties make sections."""
+    found: list[Section] = []
+    starts = [i for i, line in enumerate(lines) if _ANNEX.match(line)]
+    for n, (a, b) in enumerate(zip(starts, [*starts[1:], len(lines)], strict=False), 1):
+        part = lines[a + 1 : b]
+        first = next((i for i, line in enumerate(part) if _is_numbered(line)), None)
+        if first is None:
+            continue
+        sections, closing, _ = _sections(part[first:], registry)
+        if closing:
+            sections += (Section(0, "", (), (Item(0, 0, closing),)),)
+        found += [
+            Section(
+                s.number,
+                s.heading,
+                s.departments,
+                tuple(Item(i.section, i.number, i.text, i.label, n) for i in s.items),
+                n,
+            )
+            for s in sections
+        ]
+    return tuple(found)
 
 
 _REFERENCE = re.compile(
@@ -217,6 +369,13 @@ def _title(head: list[str], meta: dict[str, str]) -> tuple[str | None, int]:
     line = head[i]
     if i > 0 and _ISSUER_LINE.match(head[i - 1]) and not line.startswith(head[i - 1]):
         return head[i - 1] + line, i + 1
+    if "关于" not in line:
+        # A title wrapped over lines: 国务院关于在……先行区 / 暂时调整实施《……管理法 / 实施条例》有关规定的决定
+        for k in range(i - 1, max(i - 4, -1), -1):
+            if re.search("[，。；：:]", head[k]) or _is_number_or_date(head[k]) or len(head[k]) > 40:
+                break
+            if "关于" in head[k]:
+                return "".join(head[k : i + 1]), i + 1
     return line, i + 1
 
 
@@ -274,18 +433,23 @@ def _sections(lines: list[str], registry: Registry | None) -> tuple[tuple[Sectio
         if _SIGNATURE_END.match(line):
             break
         section, item, sub = _SECTION.match(line), _ITEM.match(line), _SUBITEM.match(line)
-        if closing and (section or item) and not _split_signature(closing)[1]:
+        article = _ARTICLE.match(line)
+        if closing and (section or item or article) and not _split_signature(closing)[1]:
             # What looked like the closing was a paragraph between items: numbering goes on after it.
             for paragraph in closing:
                 current.add_text(paragraph)
             closing = []
-        if closing or (not (section or item or sub) and _ends_section(current, line)):
+        if closing or (not (section or item or sub or article) and _ends_section(current, line)):
             closing.append(line)
         elif section:
             number = parse_cn_numeral(section.group(1))
             builders.append(current := _SectionBuilder(number, section.group(2), registry))
         elif item:
             current.add_item(parse_cn_numeral(item.group(1)), item.group(1), item.group(2), nested=True)
+        elif article:
+            current.add_item(
+                parse_cn_numeral(article.group(2)), article.group(1), article.group(3), nested=True
+            )
         elif sub and not current.nested:
             label = sub.group(1) or sub.group(2)
             current.add_item(int(label), label, sub.group(3), nested=False)

@@ -71,6 +71,14 @@ class DutySpec:
     drafting: bool
     consultees: tuple[str, ...] = ()
     officer: str = ""
+    # A duty addressed to a class nobody in a registry owns (各地区, 地方各级人民政府): kept apart, with the
+    # addressee as written, and not ingested until a person sets its lead.
+    generic: bool = False
+    addressee: str | None = None
+    # The sentence the duty was read from, with whatever named its lead (a tag, a closing clause) when the
+    # clause alone does not; a note on a deadline a person must confirm (a relative limit).
+    evidence: str = ""
+    deadline_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,9 +114,15 @@ class Catalogue:
     coordinator: Coordinator
     duties: tuple[DutySpec, ...]
     source: str | None = None
+    registry: str | None = None  # the registry the notice was read with, when it is not the default one
+
+    @property
+    def ingestible(self) -> tuple[DutySpec, ...]:
+        """The duties a department answers for: a generic duty waits until a person sets its lead."""
+        return tuple(d for d in self.duties if d.lead is not None)
 
     @classmethod
-    def from_intake(cls, intake: Intake, source: str | None = None) -> Catalogue:
+    def from_intake(cls, intake: Intake, source: str | None = None, registry: str | None = None) -> Catalogue:
         n = intake.notice
         return cls(
             notice=NoticeInfo(
@@ -119,4 +133,5 @@ class Catalogue:
             coordinator=intake.coordinator,
             duties=intake.drafting,
             source=source,
+            registry=registry,
         )

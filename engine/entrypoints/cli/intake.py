@@ -12,6 +12,7 @@ from rich.table import Table
 
 from engine.adapters.rules import load_catalogue, read_notice, write_catalogue
 from engine.bootstrap import Rules
+from engine.domain.intake.duties import Rejected
 from engine.domain.intake.specs import Catalogue, DutySpec
 from engine.entrypoints.cli.app import app
 from engine.entrypoints.cli.terminal import current_rules, err, exit_codes, out, print_json, settings
@@ -37,24 +38,37 @@ def info() -> None:
 
 @app.command()
 def intake(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="通知文本文件")],
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="通知文件（文本、.docx 或 PDF）"),
+    ],
     as_json: Annotated[
         bool, typer.Option("--json", help="只在标准输出打印 JSON（其余信息写到标准错误）")
     ] = False,
     write: Annotated[bool, typer.Option("--write", help="写出任务清单 rules/notices/<编号>.toml")] = False,
     force: Annotated[bool, typer.Option("--force", help="与 --write 同用：覆盖已有的任务清单")] = False,
     output: Annotated[Path | None, typer.Option("--out", help="与 --write 同用：任务清单写到此路径")] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="同时列出含起草字样但未认定为起草任务的句子及理由")
+    ] = False,
 ) -> None:
     """识别通知中的全部任务，标出哪些是起草任务。"""
     with exit_codes():
         rules = current_rules()
-        result = intake_service(
-            read_notice(file), registry=rules.registry, calendar=rules.calendar, source=str(file)
-        )
+        text = read_notice(file)
+        registry = rules.registry_for(text)
+        err.print(f"部门名录：{registry.info.name}（{registry.info.id}）")
+        result = intake_service(text, registry=registry, calendar=rules.calendar, source=str(file))
         for warning in result.warnings:
             err.print(f"[yellow]注意：[/]{warning}")
+        generic = [d for d in result.drafting if d.generic]
+        if generic:
+            err.print(
+                f"[yellow]注意：[/]{len(generic)} 项起草任务的对象是泛指的单位（如各地区），"
+                "在任务清单中指定 lead 之前不会入库"
+            )
         if as_json:
-            print_json(intake_json(result, rules.registry))
+            print_json(intake_json(result, registry, explain=explain))
         else:
             _print_duties(
                 out,
@@ -63,12 +77,24 @@ def intake(
                 rules,
                 True,
             )
+            if explain:
+                _print_rejected(out, result.rejected)
         if write:
             path = (output or rules.catalogue_path(result.notice_id)).resolve()
-            written = write_catalogue(
-                Catalogue.from_intake(result, _source(file)), path, rules.registry, force=force
-            )
+            default = rules.registries is None or registry is rules.registries.members[0]
+            catalogue = Catalogue.from_intake(result, _source(file), None if default else registry.info.id)
+            written = write_catalogue(catalogue, path, rules.registry, force=force)
             (err if as_json else out).print(f"已写出任务清单：{written}（{len(result.drafting)} 项起草任务）")
+
+
+def _print_rejected(console: Console, rejected: tuple[Rejected, ...]) -> None:
+    table = Table(title="未认定为起草任务的句子（供核对是否漏项）", show_lines=False)
+    for column in ("位置", "原文", "理由"):
+        table.add_column(column, overflow="fold")
+    for r in rejected:
+        table.add_row(r.location, r.text, r.reason)
+    console.print(table)
+    console.print(f"共 {len(rejected)} 句。")
 
 
 def _source(file: Path) -> str:
@@ -134,7 +160,11 @@ def _print_duties(
     name: Callable[[str], str] = lambda key: rules.registry.get(key).display  # noqa: E731
     for d in duties:
         co = "、".join(map(name, d.co_departments)) or "、".join(d.co_departments_as_written)
-        lead = name(d.lead) if d.lead else (d.lead_as_written or "—")
+        lead = (
+            name(d.lead)
+            if d.lead
+            else (d.lead_as_written or (f"（泛指）{d.addressee}" if d.generic else "—"))
+        )
         table.add_row(
             d.location,
             lead,
