@@ -72,16 +72,18 @@ _PASSIVE = re.compile(
 _INLINE_ROLE = re.compile(r"^由?([^，。；]{2,60}?)(牵头|负责|主办|配合|参与|协办|协助)$")
 
 
+_COMMA = re.compile(r"[，,]")
+_NOTE = re.compile(r"（[^）]*）")
+_ETC = re.compile(r"等(?:部门|单位|机构)?$")
+_CLASS_NAME = re.compile(r"(?:有关|相关|其他)(?:部门|单位)")
+
+
 def split_names(text: str, registry: Registry | None) -> list[str]:
     """Split a list of departments as written, dropping 等, 有关部门 and bracketed notes such as （牵头）."""
     names = []
-    for token in split_list(re.sub(r"（[^）]*）", "", text), registry):
-        token = strip_pad(re.sub(r"等(?:部门|单位|机构)?$", "", token))
-        if (
-            token
-            and not _OPEN.fullmatch(token)
-            and not re.fullmatch(r"(?:有关|相关|其他)(?:部门|单位)", token)
-        ):
+    for token in split_list(_NOTE.sub("", text) if "（" in text else text, registry):
+        token = strip_pad(_ETC.sub("", token))
+        if token and not _OPEN.fullmatch(token) and not _CLASS_NAME.fullmatch(token):
             names.append(token)
     return names
 
@@ -178,10 +180,13 @@ def _roles_tag(start: int, end: int, roles: list[re.Match[str]], text: str, regi
 # 各有关省（市）, 其他有关部门和单位, 各责任单位, 各牵头部门. Nobody in a registry answers for it by name.
 _CLASS = (
     r"各(?:有关|相关)?(?:省|市|区|县|地区|地方|地|部门|单位|部委|直属机构|责任单位|牵头单位|牵头部门|责任部门|成员单位)"
-    r"|地方各级人民政府|各级人民政府|各级政府|(?:其他|其它)(?:有关|相关)?(?:部门|单位)"
+    r"|各级|地方各级人民政府|地方政府|(?:其他|其它)(?:有关|相关)?(?:部门|单位)"
+    # departments named by their field, not by name: 财政、发展改革、教育等部门
+    r"|(?:(?:(?!会同|牵头|负责|配合|参与)[\u4e00-\u9fff]){2,8}、){1,12}[\u4e00-\u9fff]{2,8}等(?:部门|单位)"
 )
 _ADDRESSEE = re.compile(
-    rf"^(?:请|由|同时|并)?(?P<who>(?:{_CLASS})[^，。；要应]{{0,40}}?)"
+    r"^(?:请|由|同时|并)?(?:\d{4}年[^，。；]{0,8}?(?:前|底)，?)?"
+    rf"(?P<who>(?:{_CLASS})[^，。；要应]{{0,40}}?)"
     r"(?=要|应|须|必须|在|于|结合|根据|按照|抓紧|尽快|切实|进一步|积极|认真|负责|同时|制定|制订|出台|研究|立足|依|，|$)"
 )
 # Addressees that stand for the units the notice's items name (各责任单位), not for places or all departments.
@@ -199,6 +204,10 @@ def addressee(clause: str, registry: Registry | None) -> str | None:
     who = m.group("who").rstrip("、和及")
     if registry is not None and registry.resolve(who) is not None:
         return None
+    if "、" in who and not who.startswith(("各", "地方", "其他", "其它")):
+        names = split_names(who, registry)
+        if names and all(is_department(n, registry) for n in names):
+            return None  # 发展改革委、财政部等部门: named departments, read as a subject
     return who
 
 
@@ -230,7 +239,7 @@ def clause_assignment(clause: str, registry: Registry | None) -> Assignment | No
 def _inline_roles(clause: str, registry: Registry | None) -> tuple[list[str], list[str]]:
     leads: list[str] = []
     co: list[str] = []
-    for part in re.split(r"[，,]", clause)[:3]:
+    for part in _COMMA.split(clause, maxsplit=3)[:3]:
         m = _INLINE_ROLE.match(part)
         names = split_names(m.group(1), registry) if m else []
         if not m or not _all_departments(names, registry):

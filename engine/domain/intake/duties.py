@@ -184,13 +184,17 @@ def _segments(text: str, tags: list[Tag]) -> list[tuple[str, Tag | None]]:
     return pieces
 
 
-def _clauses(text: str, tags: list[Tag]) -> list[tuple[str, Tag | None]]:
-    return [
-        (clause.strip(), tag)
-        for piece, tag in _segments(text, tags)
-        for clause in re.split(r"[。；;]", piece)
-        if re.search(r"[\u4e00-\u9fff]", clause)
-    ]
+_SENTENCE_END = re.compile(r"[。；;]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _clauses(text: str, tags: list[Tag]) -> list[tuple[str, Tag | None, bool]]:
+    """Split an item into clauses, each with the tag that follows its stretch and whether it closes it."""
+    out: list[tuple[str, Tag | None, bool]] = []
+    for piece, tag in _segments(text, tags):
+        clauses = [c.strip() for c in _SENTENCE_END.split(piece) if _HAN.search(c)]
+        out += [(clause, tag, i == len(clauses) - 1) for i, clause in enumerate(clauses)]
+    return out
 
 
 def _item_duties(ctx: _Context, section: Section, item: Item) -> list[DutySpec]:
@@ -199,8 +203,11 @@ def _item_duties(ctx: _Context, section: Section, item: Item) -> list[DutySpec]:
     specs: list[DutySpec] = []
     previous: Assignment | None = None
     drafted: set[int] = set()  # the tags (by start) whose stretch asks for a rule
-    for ordinal, (clause, tag) in enumerate(clauses, 1):
-        who = _responsible(clause, tag, section, previous, ctx.registry)
+    for ordinal, (clause, tag, last) in enumerate(clauses, 1):
+        own = clause_assignment(clause, ctx.registry)
+        if tag is not None and own is not None and (own.leads or own.addressee) and not last:
+            tag = None  # a sentence with its own subject, not the one the tag closes: the tag is another's
+        who = _responsible(clause, own, tag, section, previous)
         previous = who if who.leads else previous
         location = item.location + (f"-{ordinal}" if len(clauses) > 1 else "")
         found = _clause_specs(ctx, section, item, ordinal, location, clause, tag, who)
@@ -218,9 +225,8 @@ def _item_duties(ctx: _Context, section: Section, item: Item) -> list[DutySpec]:
 
 
 def _responsible(
-    clause: str, tag: Tag | None, section: Section, previous: Assignment | None, registry: Registry
+    clause: str, own: Assignment | None, tag: Tag | None, section: Section, previous: Assignment | None
 ) -> Assignment:
-    own = clause_assignment(clause, registry)
     if own and (own.leads or own.addressee):
         return own
     extra = own or Assignment(())
@@ -389,9 +395,11 @@ def _spec(
     deadline: Deadline | None,
     evidence: str = "",
 ) -> DutySpec:
-    lead_dept = _resolve(ctx, lead, location) if lead else None
+    # Only a drafting duty's unknown departments are worth a warning: the others never reach a catalogue.
+    warn = document is not None
+    lead_dept = _resolve(ctx, lead, location, warn) if lead else None
     co_written = tuple(n for n in who.co if n != lead)
-    co_keys = tuple(dict.fromkeys(k for k in (_key_or_warn(ctx, n, location) for n in co_written) if k))
+    co_keys = tuple(dict.fromkeys(k for k in (_key_or_warn(ctx, n, location, warn) for n in co_written) if k))
     lead_key = lead_dept.key if lead_dept else (department_key(lead, ctx.registry) if lead else None)
     if document is not None and lead is None and not who.addressee:
         ctx.warnings.append(f"{location}：起草任务没有找到承办部门")
@@ -420,22 +428,22 @@ def _spec(
         last_working_day=deadline.last_working_day if deadline else None,
         recurring=deadline.recurring if deadline else None,
         drafting=document is not None,
-        consultees=_consultees(ctx, lead_dept, co_keys),
+        consultees=_consultees(ctx, lead_dept, co_keys) if warn else (),
         officer=_officer(lead_dept),
         evidence=evidence or clause,
         deadline_note=note,
     )
 
 
-def _resolve(ctx: _Context, name: str, location: str) -> Department | None:
+def _resolve(ctx: _Context, name: str, location: str, warn: bool = True) -> Department | None:
     dept = ctx.registry.resolve(name)
-    if dept is None:
+    if dept is None and warn:
         ctx.warnings.append(f"{location}：部门名录中没有“{name}”，已按原文保留")
     return dept
 
 
-def _key_or_warn(ctx: _Context, name: str, location: str) -> str | None:
-    dept = _resolve(ctx, name, location)
+def _key_or_warn(ctx: _Context, name: str, location: str, warn: bool = True) -> str | None:
+    dept = _resolve(ctx, name, location, warn)
     return dept.key if dept else None
 
 

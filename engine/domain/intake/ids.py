@@ -7,6 +7,7 @@ once written to a catalogue it never changes, even if the notice's wording or th
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import TYPE_CHECKING
 
 from engine.domain.departments import Registry
@@ -40,8 +41,12 @@ def department_key(name: str, registry: Registry) -> str:
     dept = registry.resolve(name)
     if dept is not None:
         return dept.key
+    return _pinyin_key(re.sub(r"^(?:深圳|市|省)+", "", name))
+
+
+@cache
+def _pinyin_key(core: str) -> str:
     from pypinyin import lazy_pinyin
 
-    core = re.sub(r"^(?:深圳|市|省)+", "", name)
     letters = "".join(p for p in lazy_pinyin(core) if p.isascii() and p.isalnum()).lower()
     return letters[:24] or "unknown"

@@ -43,8 +43,16 @@ _ENCOURAGED = re.compile(r"^(?:鼓励|支持)")  # 鼓励各地制定……办�
 _BACK_REFERENCE = re.compile(r"本(?:通知|意见|方案|分工|决定)|上述|以上|前述|前款|^有关(?:实施)?办法$")
 # An object that names a class of texts, not a document to draft: 完善相关法律法规, ……规范性文件的立改废
 _VAGUE = re.compile(
-    r"^(?:相关|有关|各项|与.{1,20}相关的)?(?:法律法规|法规规章|规章制度|法规制度|政策法规|规范性文件)$"
+    r"^(?:相关|有关|各项|与.{1,20}相关的)?"
+    r"(?:[^，]{0,12}(?:法律、?法规|法规、?规章|规章制度|法规制度|政策法规)|规范性文件|行政法规|部门规章)$"
 )
+# The verb describes a text rather than asks for one: 各部门制定的规章 (attributive), 制定文件所依据的法规 (an
+# existing text), 正在抓紧修改 (work already under way).
+_NOT_ASKED = (
+    ("“制定的……”是修饰语，不是要求起草", re.compile(r"^的")),
+    ("引用已有的文件，不是要求起草", re.compile(r"所依据|现行|现有|已有|已经出台|已出台")),
+)
+_UNDER_WAY = re.compile(r"正在|已经|已(?=[\u4e00-\u9fff]{0,4}(?:制定|修订|出台))")
 # What a rejected object is, for the person who reviews the catalogue (`banfa intake --explain`).
 _NOT_NORMATIVE = (
     ("标准或规范，不是规范性文件", re.compile(r"(?:标准|规范|规程|导则)(?:体系)?$")),
@@ -55,6 +63,7 @@ _NOT_NORMATIVE = (
     ("格式文本，不是规范性文件", re.compile(r"(?:文本|样式|模板|格式)$")),
 )
 _MORE = re.compile(r"^(?:以及|及|和|并)")
+_PART = re.compile(r"[，,：:]")
 _NOTE = re.compile(r"（(?!试行|暂行|草案)[^（）]*）$")  # ……办法（国家法律法规暂不允许的除外）
 _PURPOSE = re.compile(r"^(?:鼓励|支持|促进|便利|规范|加强|保障|推动|方便|引导|吸引)")
 _ARTICLE = re.compile(rf"《([^》]{{1,40}})》(第{CN_NUMERAL}条(?:第{CN_NUMERAL}款)?)")
@@ -89,7 +98,7 @@ def drafting_documents(clause: str) -> list[Document]:
 
 def examine(clause: str) -> tuple[list[Document], Rejection | None]:
     """Read a clause: the documents it asks for, or, when a drafting verb stands there, why it asks for none."""
-    parts = re.split(r"[，,：:]", clause)
+    parts = _PART.split(clause)
     rejection: Rejection | None = None
     before = ""  # the clause up to the part, for words that grant rather than instruct
     for i, part in enumerate(parts):
@@ -129,6 +138,11 @@ def _refused(
     `text` is the clause up to the end of the part, and the part starts at `offset` in it.
     """
     part = text[offset:]
+    for why, rx in _NOT_ASKED:
+        if rx.search(tail):
+            return why
+    if _UNDER_WAY.search(text[: offset + verbs[0].start()][-8:]):
+        return "叙述在做或已做的工作，不是指令"
     if found is None:
         obj = re.sub(rf"{_TRIAL}$|等$", "", tail)
         return next((why for why, rx in _NOT_NORMATIVE if rx.search(obj)), "没有指明要起草的规范性文件")

@@ -111,13 +111,15 @@ _SECTION = re.compile(rf"^({CN_NUMERAL})[、，.．]\s*(.*)$")
 _ITEM = re.compile(rf"^（({CN_NUMERAL})）\s*(.*)$")
 _SUBITEM = re.compile(r"^(?:(\d{1,2})[.．、](?!\d)|（(\d{1,2})）)\s*(.*)$")
 _ARTICLE = re.compile(rf"^(第({CN_NUMERAL})条)\s*(.*)$")
+# A title set with a space between its characters: 几 个 问 题 的 通 知
+_LETTER_SPACED = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$))")
 _URL = re.compile(r"^(?:https?://|www\.)\S*$")
 # Punctuation doubled by a careless copy (〔〔2007〕〕, 。。): one of each. Brackets that nest, （）《》, stay.
 _DOUBLED = re.compile(r"([，。；：、！？〔〕【】])\1+")
 # The heading of an annex on its own line: 附件, 附件1, 附件：（a line 附件：…名称 in the text lists annexes instead)
 _ANNEX = re.compile(r"^附\s*件\s*(\d{0,2})\s*$")
 _DATE_LINE = re.compile(rf"^[（(]?{CN_DATE}[）)]?$")
-_DOC_KINDS = "通知|意见|方案|决定|规定|办法|通报|函|批复|计划|安排|要点|纪要|分工"
+_DOC_KINDS = "通知|意见|方案|决定|规定|办法|通报|函|批复|答复|计划|安排|要点|纪要|分工|公告|通告|命令|令"
 _TITLE = re.compile(rf"(?:{_DOC_KINDS})(?:[)）》])?$")
 _ISSUER_LINE = re.compile(
     r"^[\u4e00-\u9fff]{2,30}(?:办公厅|办公室|人民政府|政府|委员会|局|厅|部|委|署|院|办)$"
@@ -141,7 +143,7 @@ def _lines(text: str) -> list[str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines: list[str] = []
     for raw in text.split("\n"):
-        line = _DOUBLED.sub(r"\1", normalize_brackets(strip_pad(raw)))
+        line = _LETTER_SPACED.sub("", _DOUBLED.sub(r"\1", normalize_brackets(strip_pad(raw))))
         if line and not _URL.match(line):
             parts = [line] if "\t" in line else _INLINE_ITEM.split(line)
             lines.extend(part for part in (strip_pad(p) for p in parts) if part)
@@ -410,6 +412,7 @@ class _SectionBuilder:
         self.items: list[tuple[int, str, list[str]]] = []  # (number, label, paragraphs)
         self.own: list[str] = []  # text standing under the heading, outside any item
         self.nested = False  # items are （一） items: 1. and （1） fold into them
+        self.articles = False  # items are articles 第一条: （一） folds into them
 
     def add_item(self, number: int, label: str, text: str, nested: bool) -> None:
         self.nested = self.nested or nested
@@ -444,12 +447,13 @@ def _sections(lines: list[str], registry: Registry | None) -> tuple[tuple[Sectio
         elif section:
             number = parse_cn_numeral(section.group(1))
             builders.append(current := _SectionBuilder(number, section.group(2), registry))
-        elif item:
+        elif item and not current.articles:
             current.add_item(parse_cn_numeral(item.group(1)), item.group(1), item.group(2), nested=True)
         elif article:
             current.add_item(
                 parse_cn_numeral(article.group(2)), article.group(1), article.group(3), nested=True
             )
+            current.articles = True  # （一） under 第三条 is part of the article
         elif sub and not current.nested:
             label = sub.group(1) or sub.group(2)
             current.add_item(int(label), label, sub.group(3), nested=False)

@@ -20,13 +20,22 @@ from rich.console import Console
 from engine.bootstrap import Rules, Workflow, load_rules, open_workflow
 from engine.config import Settings
 from engine.entrypoints.dates import FIRST_YEAR, LAST_YEAR, typed_day
-from engine.errors import EmptyNotice, EngineError, Forbidden, InvalidInput, NotANotice, UndecodableNotice
+from engine.errors import (
+    DuplicateDuties,
+    EmptyNotice,
+    EngineError,
+    Forbidden,
+    InvalidInput,
+    NotANotice,
+    UndecodableNotice,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXIT_CODES: list[tuple[type[EngineError], int]] = [
     (EmptyNotice, 3),
     (UndecodableNotice, 4),
     (NotANotice, 5),
+    (DuplicateDuties, 5),
     (Forbidden, 6),
 ]
 
