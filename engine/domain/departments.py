@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from engine.errors import RegistryError, UnknownDepartment
@@ -117,9 +118,6 @@ class Registry:
         self._first_name_wins = first_name_wins
         for dept in departments:
             self._add(dept)
-        names = sorted(self._by_name, key=len, reverse=True)
-        self.name_pattern = "|".join(map(re.escape, names)) or r"(?!)"
-        self._scanner = re.compile(f"(?:{self.name_pattern})(?!门)")  # 教育部门 is not 教育部
 
     def _add(self, dept: Department) -> None:
         if not _KEY.match(dept.key):
@@ -184,12 +182,26 @@ class Registry:
             raise UnknownDepartment(key_or_name)
         return dept
 
+    def knows(self, name: str) -> bool:
+        """Tell whether a name is one of the registry's names exactly as written (no variant)."""
+        return name in self._by_name
+
     def resolve(self, written: str) -> Department | None:
         """Resolve a name as written in a notice, or None when the registry does not know it."""
         if written not in self._resolved:
             found = (self._by_name.get(c) for c in name_variants(written))
             self._resolved[written] = next((d for d in found if d is not None), None)
         return self._resolved[written]
+
+    @cached_property
+    def name_pattern(self) -> str:
+        """Every name, longest first, as one alternation (built at first use: most commands never scan)."""
+        names = sorted(self._by_name, key=len, reverse=True)
+        return "|".join(map(re.escape, names)) or r"(?!)"
+
+    @cached_property
+    def _scanner(self) -> re.Pattern[str]:
+        return re.compile(f"(?:{self.name_pattern})(?!门)")  # 教育部门 is not 教育部
 
     def scan(self, text: str) -> list[tuple[int, int, Department]]:
         """Find every registry name in a text, longest match first, as (start, end, department)."""
@@ -356,6 +368,12 @@ def is_department(name: str, registry: Registry | None) -> bool:
     return (registry is not None and registry.resolve(name) is not None) or looks_like_department(name)
 
 
+def _names_one(piece: str, registry: Registry | None) -> bool:
+    """Tell whether a piece of 甲和乙 names a department by itself: a name the registry holds as written, or one
+    with a department's ending. 市规划 in 市规划和自然资源局 does not: it shares the ending of the whole name."""
+    return (registry is not None and registry.knows(piece)) or looks_like_department(piece)
+
+
 def split_list(text: str, registry: Registry | None) -> list[str]:
     """Split a written list of departments: 市贸工局、市财政局和市科技局 → three names.
 
@@ -367,7 +385,7 @@ def split_list(text: str, registry: Registry | None) -> list[str]:
         token = token.strip()
         pieces = [p.strip() for p in _LIST_AND.split(token)]
         known_whole = registry is not None and registry.resolve(token) is not None
-        if len(pieces) > 1 and not known_whole and all(is_department(p, registry) for p in pieces):
+        if len(pieces) > 1 and not known_whole and all(_names_one(p, registry) for p in pieces):
             names += pieces
         elif token:
             names.append(token)

@@ -3,32 +3,55 @@
 from __future__ import annotations
 
 import functools
-import tomllib
+from pathlib import Path
 
 import pytest
 
-from engine.adapters.rules import read_notice
-from engine.domain.departments import Registry
+from engine.adapters.rules import load_registries, read_notice
 from engine.domain.intake.duties import Intake
+from engine.domain.intake.notice import header
 from engine.domain.workdays import WorkCalendar
+from engine.errors import NoticeError
 from engine.services.intake import intake
 from tests.support.gov_corpus import CORPUS, Score, corpus_names, load_key, score_document
 from tests.support.paths import RULES
 
-GUOWUYUAN = Registry.from_data(
-    tomllib.loads((RULES / "registries" / "guowuyuan-2018.toml").read_text("utf-8"))
-)
+REGISTRIES = load_registries(RULES)
 NEGATIVES = [name for name in corpus_names() if not load_key(name)["duties"]]
+POOL = sorted((CORPUS / "all_rows").glob("*.txt"))
 
 
 def full_name(key: str) -> str:
-    return GUOWUYUAN.get(key).name
+    return REGISTRIES.combined.get(key).name
+
+
+def read_path(path: Path) -> Intake:
+    """Intake as `banfa intake` does it: with the registry the notice's issuer or 文号 calls for."""
+    text = read_notice(path)
+    registry = REGISTRIES.for_notice(*header(text))
+    return intake(text, registry=registry, calendar=WorkCalendar(), source=str(path))
 
 
 @functools.cache
 def read(name: str) -> Intake:
-    path = CORPUS / f"{name}.txt"
-    return intake(read_notice(path), registry=GUOWUYUAN, calendar=WorkCalendar(), source=str(path))
+    return read_path(CORPUS / f"{name}.txt")
+
+
+def test_every_state_council_document_is_read_with_the_state_council_registry() -> None:
+    assert {read(name).registry for name in corpus_names()} == {"guowuyuan-2018"}
+
+
+@pytest.mark.parametrize("path", POOL, ids=[p.stem for p in POOL])
+def test_every_document_of_the_unlabelled_pool_gives_unique_ids_or_a_clear_error(path: Path) -> None:
+    try:
+        result = read_path(path)
+    except NoticeError as exc:
+        assert str(path) in str(exc)
+        return
+    ids = [d.id for d in result.duties]
+    assert len(ids) == len(set(ids))
+    assert all(d.evidence for d in result.drafting)
+    assert all(d.lead is None for d in result.drafting if d.generic)
 
 
 def test_the_corpus_meets_the_goal() -> None:

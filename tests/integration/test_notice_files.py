@@ -1,7 +1,8 @@
 """Notice files: plain text, a Word .docx or a PDF's text layer, told apart by their first bytes.
 
 The files are real, made here: the .docx by python-docx, the PDFs by reportlab with its built-in CID font
-STSong-Light (no font file needed) and, where LibreOffice is installed, by LibreOffice from the .docx.
+STSong-Light (no font file needed) and, where LibreOffice is installed, by LibreOffice from the .docx. CI
+has no LibreOffice: the reportlab tables, ruled and not, are the ones it reads.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.shared import Cm
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from engine.adapters.rules import read_notice
 from engine.errors import UndecodableNotice
@@ -41,6 +46,15 @@ PDF_LINES = [
     "二、市财政局",
     "会同贸工等部门研究和制定服务外包人才培训资助资金的使用和监管办法。",
 ]
+# An annex of duties whose cells wrap: a 工作任务 of 40 characters, a 牵头单位 in a narrow column.
+DUTIES = [
+    ["序号", "工作任务", "牵头单位", "配合单位", "完成时限"],
+    ["1", "制定工程建设项目审批管理办法，明确审批流程、办理时限、申报材料和监督检查等具体要求", "市规划和自然资源局",
+     "市住房城乡建设局", "2019年5月底前"],
+    ["2", "推进企业开办全程网上办理", "市市场监管局", "市政务服务数据管理局", ""],
+    ["3", "修订政府采购内部控制实施细则", "市财政局", "市审计局", "2019年9月30日前"],
+]  # fmt: skip
+DUTY_WIDTHS = [1.2, 5.0, 2.2, 3.0, 2.4]  # cm
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 
@@ -72,6 +86,55 @@ def cjk_pdf(path: Path, lines: list[str], *, encrypt: str | None = None) -> Path
     page.drawCentredString(A4[0] / 2, 40, "— 1 —")
     page.save()
     return path
+
+
+def duty_docx(path: Path, style: str | None) -> Path:
+    """A notice whose annex is a table of duties with wrapping cells, in a Word table style or none."""
+    document = docx.Document()
+    for line in (TITLE, NUMBER, OPENING):
+        document.add_paragraph(line)
+    table = document.add_table(rows=len(DUTIES), cols=len(DUTIES[0]))
+    if style:
+        table.style = style
+    table.autofit = False
+    for r, row in enumerate(DUTIES):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+            table.cell(r, c).width = Cm(DUTY_WIDTHS[c])
+    document.add_paragraph(CLOSING)
+    document.save(str(path))
+    return path
+
+
+def soffice_pdf(source: Path, workdir: Path) -> Path:
+    """Convert a .docx to PDF as a user does, with LibreOffice, in a profile of the test's own."""
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{workdir}/profile", "--convert-to", "pdf",
+         "--outdir", str(workdir), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    return source.with_suffix(".pdf")
+
+
+def duty_pdf(path: Path, *, ruled: bool) -> Path:
+    """A notice drawn by reportlab: paragraphs, then the duties as a table whose cells wrap, then a closing."""
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=12, leading=18, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=10.5, leading=14, wordWrap="CJK")
+    rows = [[Paragraph(text, cell) for text in row] for row in DUTIES]
+    table = Table(rows, colWidths=[width * 28.35 for width in DUTY_WIDTHS])
+    style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]
+    if ruled:
+        style.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
+    table.setStyle(TableStyle(style))
+    story = [Paragraph(line, body) for line in (TITLE, NUMBER, OPENING)]
+    story += [table, Paragraph(CLOSING, body)]
+    SimpleDocTemplate(str(path), pagesize=A4).build(story)
+    return path
+
+
+def duty_rows() -> list[str]:
+    return ["\t".join(row) for row in DUTIES]
 
 
 def truncated(path: Path) -> Path:
@@ -118,6 +181,46 @@ def test_a_pdf_gives_back_its_chinese_lines_without_the_page_number(tmp_path: Pa
     text = read_notice(cjk_pdf(tmp_path / "通知.pdf", PDF_LINES))
     assert squeezed(text) == squeezed("".join(PDF_LINES))
     assert text.split("\n") == PDF_LINES  # one printed line per line, no space between Chinese characters
+
+
+@pytest.mark.parametrize("ruled", [True, False], ids=["grid", "no-lines"])
+def test_a_pdf_table_gives_one_line_per_row_as_a_docx_table_does(tmp_path: Path, ruled: bool) -> None:
+    """A cell that wraps is joined back, not read across the row line by line with its neighbours'."""
+    text = read_notice(duty_pdf(tmp_path / "通知.pdf", ruled=ruled))
+    lines = text.split("\n")
+    start = lines.index(duty_rows()[0])
+    assert lines[start : start + len(DUTIES)] == duty_rows()
+    assert squeezed("".join(lines[:start])) == squeezed(
+        TITLE + NUMBER + OPENING
+    )  # the text around it, in order
+    assert squeezed("".join(lines[start + len(DUTIES) :])) == squeezed(CLOSING)
+
+
+def test_a_ruled_table_repeats_a_cell_merged_down_and_gives_one_merged_across_once(tmp_path: Path) -> None:
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=10.5, leading=14, wordWrap="CJK")
+    rows = [
+        ["附件：分工表", "", ""],
+        ["1", "制定实施方案", "市贸工局"],
+        ["2", "开展统计分析", ""],
+    ]
+    table = Table([[Paragraph(text, cell) for text in row] for row in rows], colWidths=[40, 200, 100])
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("SPAN", (0, 0), (2, 0)),
+                ("SPAN", (2, 1), (2, 2)),
+            ]
+        )
+    )
+    SimpleDocTemplate(str(tmp_path / "merged.pdf"), pagesize=A4).build([Paragraph(TITLE, cell), table])
+    assert read_notice(tmp_path / "merged.pdf").split("\n") == [
+        TITLE,
+        "附件：分工表",
+        "1\t制定实施方案\t市贸工局",
+        "2\t开展统计分析\t市贸工局",
+    ]
 
 
 def test_a_pdf_with_no_text_layer_is_refused_as_a_scan(tmp_path: Path) -> None:
@@ -186,19 +289,27 @@ def test_a_docx_may_be_larger_than_a_text_notice_may(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_a_pdf_saved_by_libreoffice_reads_like_its_docx(tmp_path: Path) -> None:
-    """LibreOffice draws “quotes” in a Western font after the Chinese around them; they still land in place.
-
-    A table cell that wraps is read line by line across the row, as printed, so only the paragraphs and the
-    header row are compared exactly.
-    """
-    source = notice_docx(tmp_path / "通知.docx")
-    subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(source)],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
-    text = read_notice(tmp_path / "通知.pdf")
+    """LibreOffice draws “quotes” in a Western font after the Chinese around them; they still land in place."""
+    text = read_notice(soffice_pdf(notice_docx(tmp_path / "通知.docx"), tmp_path))
     squeezed_text = squeezed(text)
     assert squeezed_text.startswith(squeezed(TITLE + NUMBER + OPENING + "".join(TABLE[0])))
     assert squeezed_text.endswith(squeezed(CLOSING))
     assert "序号\t工作任务\t牵头单位\t配合单位\t完成时限" in text.split("\n")  # columns far apart: TAB
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+@pytest.mark.parametrize("style", ["Table Grid", None], ids=["grid", "no-lines"])
+def test_a_duty_table_saved_as_pdf_by_libreoffice_gives_the_rows_of_its_docx(
+    tmp_path: Path, style: str | None
+) -> None:
+    """Each row one line, cells by TAB, a wrapped cell (a 40-character task, 市规划和自然资源局) joined back."""
+    source = duty_docx(tmp_path / "通知.docx", style)
+    from_docx = read_notice(source).split("\n")
+    from_pdf = read_notice(soffice_pdf(source, tmp_path)).split("\n")
+    assert from_docx == [TITLE, NUMBER, OPENING, *duty_rows(), CLOSING]
+    start = from_pdf.index(duty_rows()[0])
+    rows = from_pdf[start : start + len(DUTIES)]
+    assert ["\t".join(squeezed(cell) for cell in row.split("\t")) for row in rows] == duty_rows()
+    assert squeezed("".join(from_pdf[:start])) == squeezed(TITLE + NUMBER + OPENING)  # a paragraph wraps
+    assert from_pdf[start + len(DUTIES) :] == [CLOSING]

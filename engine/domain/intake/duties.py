@@ -202,7 +202,9 @@ def _item_duties(ctx: _Context, section: Section, item: Item) -> list[DutySpec]:
     clauses = _clauses(item.text, tags)
     specs: list[DutySpec] = []
     previous: Assignment | None = None
-    drafted: set[int] = set()  # the tags (by start) whose stretch asks for a rule
+    drafted: set[int] = (
+        set()
+    )  # the tags (by start) whose stretch asks for a rule, or for another kind of text
     for ordinal, (clause, tag, last) in enumerate(clauses, 1):
         own = clause_assignment(clause, ctx.registry)
         if tag is not None and own is not None and (own.leads or own.addressee) and not last:
@@ -210,9 +212,10 @@ def _item_duties(ctx: _Context, section: Section, item: Item) -> list[DutySpec]:
         who = _responsible(clause, own, tag, section, previous)
         previous = who if who.leads else previous
         location = item.location + (f"-{ordinal}" if len(clauses) > 1 else "")
+        rejected = len(ctx.rejected)
         found = _clause_specs(ctx, section, item, ordinal, location, clause, tag, who)
-        if tag is not None and any(s.drafting for s in found):
-            drafted.add(tag.start)
+        if tag is not None and (any(s.drafting for s in found) or (last and len(ctx.rejected) > rejected)):
+            drafted.add(tag.start)  # 可以制定……指引: it asks for something, not for a 配套办法
         specs += found
     start = 0
     for index, tag in enumerate(tags, 1):
@@ -322,6 +325,7 @@ def _spread(ctx: _Context, duties: list[DutySpec]) -> list[DutySpec]:
     title and the clause's deadline. Without tagged items the clause stays one generic duty.
     """
     out: list[DutySpec] = []
+    spread: list[tuple[str, DutySpec]] = []  # (the id prefix of its item, the duty)
     for duty in duties:
         if not (duty.generic and duty.addressee and SPREADING.match(duty.addressee) and ctx.tagged):
             out.append(duty)
@@ -346,16 +350,22 @@ def _spread(ctx: _Context, duties: list[DutySpec]) -> list[DutySpec]:
             )
             title = f"关于{subject}的{duty.document or '配套办法'}"
             place = ctx.notice.jurisdiction
-            out.append(
-                replace(
-                    spec,
-                    title=(place or "") + title if place and not title.startswith(place) else title,
-                    deadline=duty.deadline,
-                    last_working_day=duty.last_working_day,
-                    recurring=duty.recurring,
-                    deadline_note=duty.deadline_note,
+            spread.append(
+                (
+                    f"{ctx.notice_id}-{_place_id(tagged.section, item)}-",
+                    replace(
+                        spec,
+                        title=(place or "") + title if place and not title.startswith(place) else title,
+                        deadline=duty.deadline,
+                        last_working_day=duty.last_working_day,
+                        recurring=duty.recurring,
+                        deadline_note=duty.deadline_note,
+                    ),
                 )
             )
+    for prefix, made in spread:  # each after the last duty of its item
+        at = max((i for i, d in enumerate(out) if d.id.startswith(prefix)), default=len(out) - 1)
+        out.insert(at + 1, made)
     return out
 
 

@@ -199,7 +199,7 @@ def _tables(lines: list[str]) -> list[str]:
 # --- the parse ------------------------------------------------------------------------------------------------
 
 # A responsibility tag closing a sentence: （国家发展改革委会同有关部门负责）, （商务部牵头，海关总署参与）.
-RESPONSIBILITY_TAG = re.compile(r"（([^（）]{0,80}?(?:负责|牵头|参与|配合|落实|承担|完成)[^（）]{0,30})）")
+RESPONSIBILITY_TAG = re.compile(r"（([^（）]{0,80}?(?:负责|牵头|参与|配合|落实|承担|完成)[^（）]{0,160})）")
 
 
 def parse(text: str, *, registry: Registry | None = None, source: str = "<text>") -> Notice:
