@@ -34,9 +34,9 @@ class DraftedDocument:
 
 
 def find_duty(catalogues: Iterable[Catalogue], duty_id: str) -> tuple[Catalogue, DutySpec]:
-    """Find a duty in the committed catalogues; raise DutyNotFound."""
+    """Find a duty in the committed catalogues; raise DutyNotFound (also for a generic duty with no lead yet)."""
     for catalogue in catalogues:
-        for duty in catalogue.duties:
+        for duty in catalogue.ingestible:
             if duty.id == duty_id:
                 return catalogue, duty
     raise DutyNotFound(duty_id)

@@ -72,6 +72,10 @@ def test_the_catalogue_records_its_registry_and_keeps_generic_duties_apart(rules
     assert show.returncode == 0 and "（泛指）各地区、各部门" in show.stdout
     catalogue = load_catalogue(path, load_registries(rules).combined, WorkCalendar())
     assert catalogue.registry == "guowuyuan-2018" and catalogue.ingestible == ()
+    # no document is drafted for a duty nobody leads yet
+    draft = banfa("--rules-dir", rules, "draft", duty["id"], "--out", rules.parent / "drafts")
+    assert draft.returncode == 1 and "Traceback" not in draft.stderr
+    assert not (rules.parent / "drafts" / duty["id"]).exists()
 
 
 def test_department_keys_must_be_unique_across_every_registry(rules: Path) -> None:

@@ -50,7 +50,7 @@ def draft(
     with exit_codes():
         rules, templates = current_rules(), load_templates(settings())
         catalogues = rules.catalogues()
-        ids = [d.id for c in catalogues for d in c.duties] if all_duties else [str(duty_id)]
+        ids = [d.id for c in catalogues for d in c.ingestible] if all_duties else [str(duty_id)]
         selected = tuple(DocumentKind(k) for k in (kinds or _DRAFTABLE))
         documents = draft_documents(
             ids,
