@@ -116,6 +116,7 @@ class Registry:
         self._by_name: dict[str, Department] = {}
         self._resolved: dict[str, Department | None] = {}  # a cache: the registry never changes
         self._first_name_wins = first_name_wins
+        self._members: tuple[Registry, ...] = ()
         for dept in departments:
             self._add(dept)
 
@@ -154,7 +155,13 @@ class Registry:
         if clashes:
             raise RegistryError(f"部门代码在多个名录中重复：{'、'.join(clashes)}；部门代码须在全部名录中唯一")
         info = registries[0].info if registries else DEFAULT_INFO
-        return cls((d for r in registries for d in r), info, first_name_wins=True)
+        union = cls((d for r in registries for d in r), info, first_name_wins=True)
+        union._members = tuple(registries)
+        return union
+
+    def member(self, registry_id: str | None) -> Registry:
+        """The registry of a union with this id, to read names as that registry does; itself otherwise."""
+        return next((r for r in self._members if r.info.id == registry_id), self)
 
     def __iter__(self) -> Iterator[Department]:
         return iter(self._by_key.values())

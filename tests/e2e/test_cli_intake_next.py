@@ -103,3 +103,15 @@ def test_a_notice_pasted_many_times_is_refused_with_exit_5(tmp_path: Path) -> No
     run = banfa("intake", twice)
     assert run.returncode == 5
     assert "编号重复" in run.stderr and str(twice) in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_name_a_person_writes_in_a_catalogue_is_read_with_the_catalogue_s_registry(rules: Path) -> None:
+    """统计局 is Shenzhen's 市统计局 by default, but 国家统计局 in a catalogue read with the State Council's."""
+    assert banfa("--rules-dir", rules, "intake", SANXIANG, "--write").returncode == 0
+    path = rules / "notices" / "gbf2018-118.toml"
+    text = path.read_text("utf-8").replace("generic = true", 'generic = true\nlead = "统计局"', 1)
+    path.write_text(text, "utf-8")
+    registries = load_registries(rules)
+    (duty,) = load_catalogue(path, registries.combined, WorkCalendar()).ingestible
+    assert duty.lead == registries.named("guowuyuan-2018").lookup("统计局").key
+    assert duty.lead != registries.combined.lookup("统计局").key

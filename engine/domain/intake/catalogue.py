@@ -105,6 +105,7 @@ class _CatalogueReader:
 
     def __init__(self, registry: Registry, calendar: WorkCalendar) -> None:
         self.registry, self.calendar = registry, calendar
+        self.names = registry  # the registry a name written by a person is read with: the catalogue's own
         self.problems: list[str] = []
 
     def catalogue(self, data: Mapping[str, Any]) -> Catalogue:
@@ -122,6 +123,7 @@ class _CatalogueReader:
         )
         if not ID_PATTERN.match(info.id):
             self.problems.append(f"notice.id “{info.id}” 须为小写 ASCII 短横线格式")
+        self.names = self.registry.member(notice.get("registry"))
         coord = data.get("coordinator", {})
         coordinator = Coordinator(
             self.key(coord.get("department"), "coordinator.department"),
@@ -167,7 +169,11 @@ class _CatalogueReader:
     def key(self, value: Any, where: str) -> str | None:
         if value is None or value == "":
             return None
-        dept = self.registry.resolve(str(value)) or next((d for d in self.registry if d.key == value), None)
+        dept = (
+            self.names.resolve(str(value))
+            or self.registry.resolve(str(value))
+            or next((d for d in self.registry if d.key == value), None)
+        )
         if dept is None:
             self.problems.append(f"{where}：部门名录中没有“{value}”")
             return None
