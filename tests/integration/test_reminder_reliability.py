@@ -3,6 +3,7 @@ two schedulers."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -186,3 +187,30 @@ def test_banfa_scheduler_started_twice_runs_once_and_the_standby_takes_over(
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 process.wait(60)
+
+
+def test_a_contact_that_cannot_be_written_into_a_mail_fails_alone(
+    wired: tuple[Workflow, Settings], smtp: SmtpServer
+) -> None:
+    """An internationalised address (the server cannot take it) and a name with a line break in the registry:
+    their own reminders fail, named with the reason; every other reminder of the same tick is sent."""
+    workflow, settings = wired
+    _consult_everywhere(workflow)
+    bad = {
+        "contacts": {
+            "caizheng": {"liaison": {"name": "财政联络员", "email": "张三@例子.中国"}},
+            "gongan": {"liaison": {"name": "公安\n联络员", "email": "gongan-liaison@example.org"}},
+        }
+    }
+    ports = dataclasses.replace(workflow.ports, registry=workflow.ports.registry.with_contacts(bad))
+    report = send_due(DAY, ports=ports, mailing=mailing_for(settings))
+    statuses = _statuses(workflow)
+    with ports.uow() as uow:
+        due = [s for s in uow.reminders.list(pending_only=False) if s.reminder.send_on == DAY.date()]
+    to_bad = {s.key for s in due if s.reminder.to == "caizheng:liaison"}
+    assert to_bad and all(statuses[k] == "failed" for k in to_bad)
+    assert any("张三@例子.中国" in p for p in report.problems)
+    others = {s.key for s in due if s.key not in to_bad}
+    assert others and all(statuses[k] == "sent" for k in others), {k: statuses[k] for k in others}
+    assert not [k for k, s in statuses.items() if s in ("sending", "uncertain")]
+    assert set(smtp.sink.reminder_keys()) == {k for k, s in statuses.items() if s == "sent"}

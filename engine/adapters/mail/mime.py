@@ -23,6 +23,7 @@ import icalendar
 from engine.adapters.wording import JinjaWording, wording
 from engine.domain.ports import Outgoing
 from engine.domain.reminders.mail import Address, CalendarEvent, Mail
+from engine.errors import RegistryError
 
 
 def calendar_file(events: tuple[CalendarEvent, ...]) -> bytes:
@@ -73,9 +74,9 @@ class MimeComposer:
             message.attach(ics)
         message["Subject"] = Header(self.subject(content), "utf-8")  # type: ignore[assignment]  # compat32 takes it
         message["From"] = self._from
-        message["To"] = ", ".join(_encoded(a) for a in content.to)
+        message["To"] = ", ".join(map(_checked, content.to))
         if content.cc:
-            message["Cc"] = ", ".join(_encoded(a) for a in content.cc)
+            message["Cc"] = ", ".join(map(_checked, content.cc))
         message["Date"] = format_datetime(content.date)
         message["Message-ID"] = content.message_id
         for name, value in content.headers:
@@ -105,7 +106,15 @@ class _Wire(Compat32):
 _WIRE = _Wire(linesep="\r\n")
 
 
+def _checked(a: Address) -> str:
+    """The address for a header, or RegistryError naming the contact when it cannot go into a mail: an
+    internationalised address (SMTPUTF8 is not assumed of an office's relay) or a line break in it."""
+    if not a.email.isascii() or any(c in a.email for c in "\r\n"):
+        raise RegistryError(f"联系人“{a.name}”的电子邮件地址 {a.email!r} 无法用于发信（只支持 ASCII 地址）")
+    return _encoded(a)
+
+
 @lru_cache(maxsize=4096)
 def _encoded(a: Address) -> str:
     """`名称 <address>` with the name as an RFC 2047 encoded-word; departments repeat, so it is cached."""
-    return formataddr((a.name, a.email), charset="utf-8")
+    return formataddr((" ".join(a.name.split()), a.email), charset="utf-8")  # a name's line break is a space

@@ -26,7 +26,7 @@ from engine.domain.ports import MailSession, MailTransport, Outgoing, Ports, Sto
 from engine.domain.reminders.mail import Mail
 from engine.domain.reminders.planner import Kind, Reminder, days_late, digest_reminder, digest_week
 from engine.domain.workflow.model import SHANGHAI, local_date
-from engine.errors import MailRejected, MailUnavailable, MailUncertain, TemplateError
+from engine.errors import MailRejected, MailUnavailable, MailUncertain, RegistryError, TemplateError
 from engine.services.reminders.composing import mails_for
 from engine.services.reminders.planning import changes, replan
 
@@ -225,7 +225,8 @@ def _send_chunk(
                 continue
             try:
                 mail = mailing.compose(content, tuple(group_keys))
-            except TemplateError as exc:  # an edited template that no longer renders: nothing was offered
+            except (TemplateError, RegistryError) as exc:  # a template or a contact that cannot make a mail
+                # fails alone: nothing was offered, and the rest of the chunk goes on
                 pending.append(_settled((group_keys, "failed", {"error": str(exc)})))
                 continue
             pending.append(sender.submit(hand, group_keys, mail))
