@@ -19,7 +19,7 @@ from engine.domain.drafting.versions import DocumentKind, checksum
 from engine.domain.ports import Dispatcher, Ports, UnitOfWork
 from engine.domain.workflow.access import Scope, authorize, label
 from engine.domain.workflow.consultation import OpinionInput
-from engine.domain.workflow.model import Duty, State
+from engine.domain.workflow.model import Duty, State, local_date
 from engine.domain.workflow.people import User
 from engine.errors import ConcurrencyConflict, InvalidInput, UploadRejected
 from engine.services.accounts import acting_user
@@ -335,7 +335,7 @@ def close_due_consultations(now: dt.datetime, *, ports: Ports, dispatcher: Dispa
     makes the 意见采纳情况表. Return the duties whose window ended.
     """
     with ports.uow() as uow:
-        due = [d.id for d in uow.duties.list() if d.window_ended(now)]
+        due = list(uow.duties.consultations_ended(local_date(now)))
     for duty_id in due:
         dispatcher.advance(duty_id, now)
     return due

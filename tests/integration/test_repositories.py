@@ -1313,3 +1313,24 @@ def test_events_are_found_by_duty_and_action_in_order(ready: UowFactory) -> None
     with ready() as u:
         found = u.views.events([DUTY, "no-such-duty"], wanted)
     assert found == {DUTY: [(e.action, e.at) for e in duty.events if e.action in wanted]}
+
+
+def test_consultations_ended_are_those_whose_current_round_was_due_before_today(ready: UowFactory) -> None:
+    """The scheduler's tick asks the store, not every duty: the latest round decides, and only in
+    consultation."""
+    first_round = lived(new_duty("x-1"), LIFE[:4])  # opened 9-28
+    second_round = lived(new_duty("x-2"), LIFE[:14])  # round 2 opened 11-7, round 1 long due
+    closed = lived(new_duty("x-3"), LIFE[:8])  # consulted and closed
+    with ready() as u:
+        for duty in (first_round, second_round, closed):
+            u.duties.add(duty)
+        u.commit()
+    due_1 = max(r.due for r in first_round.current_requests())
+    due_2 = max(r.due for r in second_round.current_requests())
+    assert due_1 < due_2
+    with ready() as u:
+        assert u.duties.consultations_ended(due_1) == ()
+        assert u.duties.consultations_ended(due_1 + dt.timedelta(days=1)) == ("x-1",)
+        assert u.duties.consultations_ended(due_2 + dt.timedelta(days=1)) == ("x-1", "x-2")
+        now = dt.datetime.combine(due_2 + dt.timedelta(days=1), dt.time(9), tzinfo=SHANGHAI)
+        assert [d.id for d in u.duties.list() if d.window_ended(now)] == ["x-1", "x-2"]

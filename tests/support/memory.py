@@ -176,6 +176,16 @@ class MemoryDuties:
         duties = sorted(self.state.duties.values(), key=lambda d: (d.notice_id, d.id))
         return [_as_read(d) for d in duties if notice_id is None or d.notice_id == notice_id]
 
+    def consultations_ended(self, today: dt.date) -> tuple[str, ...]:
+        ended = (
+            d.id
+            for d in self.state.duties.values()
+            if d.state is State.CONSULTING
+            and d.current_requests()
+            and today > max(r.due for r in d.current_requests())
+        )
+        return tuple(sorted(ended))
+
     def save(self, duty: Duty) -> None:
         stored = self.state.duties.get(duty.id)
         if stored is None or stored.version != duty.version or self.changed_elsewhere(duty.id):

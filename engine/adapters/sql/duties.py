@@ -67,6 +67,24 @@ class SqlDuties:
         children = self._children_of(which)
         return [_duty(row, children) for row in rows]
 
+    def consultations_ended(self, today: dt.date) -> tuple[str, ...]:
+        requests, duties = schema.consultation_requests, schema.duties
+        latest = (
+            sa.select(requests.c.duty_id, sa.func.max(requests.c.round).label("round"))
+            .group_by(requests.c.duty_id)
+            .subquery()
+        )
+        query = (
+            sa.select(duties.c.id)
+            .join(requests, requests.c.duty_id == duties.c.id)
+            .join(latest, sa.and_(latest.c.duty_id == requests.c.duty_id, latest.c.round == requests.c.round))
+            .where(duties.c.state == State.CONSULTING.value)
+            .group_by(duties.c.id)
+            .having(sa.func.max(requests.c.due) < today)
+            .order_by(duties.c.id)
+        )
+        return tuple(self.c.scalars(query))
+
     def add(self, duty: Duty) -> None:
         duty.version = 1
         self.c.execute(

@@ -50,6 +50,11 @@ class DutyRepository(Protocol):
         """Return every duty, or a notice's, ordered by notice and id; an unknown notice gives []."""
         ...
 
+    def consultations_ended(self, today: dt.date) -> tuple[str, ...]:
+        """Return, by id, the duties in consultation whose current round's last reply was due before `today`
+        (the scheduler's tick closes them): one query, not a read of every duty."""
+        ...
+
     def save(self, duty: Duty) -> None:
         """Write the duty back and bump its version; raise ConcurrencyConflict, writing nothing, when the
         stored version is no longer the one the duty was read at."""
