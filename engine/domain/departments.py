@@ -343,6 +343,7 @@ def _contacts_from(key: str, table: Any) -> tuple[tuple[Role, Contact], ...]:
 
 _DEPARTMENT_SUFFIX = (
     "人民政府|政府|委员会|办公室|管委会|管理局|分局|总局|总署|中心|银行|海关|法院|检察院|试验区|示范区|总队|"
+    "主管部门|管理部门|"
     "总社|局|办|委|厅|部|署|院|行|会|协|联"
 )
 _NOT_A_DEPARTMENT = re.compile(

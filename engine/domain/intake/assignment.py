@@ -193,7 +193,11 @@ _ADDRESSEE = re.compile(
 SPREADING = re.compile(r"^各(?:有关|相关)?(?:责任|牵头|承办)(?:单位|部门)|^各(?:有关|相关)?(?:部门|单位)$")
 
 
-_PURPOSE = re.compile(r"^为(?:了)?[^，。；]{2,40}[，,]")  # 为规范……，市财政局要……: the subject follows
+# What stands before the subject: a purpose (为规范……，市财政局要……) or a charge to all (要强化组织领导，财政、
+# 教育等部门要……).
+_PURPOSE = re.compile(
+    r"^(?:为(?:了)?[^，。；]{2,40}|(?:要|须|必须)[^，。；]{2,16})[，,](?=[^，。；]{2,60}?(?:要|应|须|负责))"
+)
 
 
 def addressee(clause: str, registry: Registry | None) -> str | None:

@@ -210,7 +210,7 @@ def _item_duties(ctx: _Context, section: Section, item: Item) -> list[DutySpec]:
         if tag is not None and own is not None and (own.leads or own.addressee) and not last:
             tag = None  # a sentence with its own subject, not the one the tag closes: the tag is another's
         who = _responsible(clause, own, tag, section, previous)
-        previous = who if who.leads else previous
+        previous = who if who.leads or who.addressee else previous
         location = item.location + (f"-{ordinal}" if len(clauses) > 1 else "")
         rejected = len(ctx.rejected)
         found = _clause_specs(ctx, section, item, ordinal, location, clause, tag, who)
@@ -243,7 +243,10 @@ def _responsible(
         )
         return base.merged_with(extra)
     if previous is not None:
-        return Assignment(previous.leads, separately=previous.separately).merged_with(extra)
+        # the sentence before named who (市财政局要……。抓紧制定……; 各地区要……。要结合实际制定……)
+        return Assignment(
+            previous.leads, separately=previous.separately, addressee=previous.addressee
+        ).merged_with(extra)
     return extra
 
 

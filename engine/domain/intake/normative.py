@@ -40,7 +40,10 @@ _NOMINAL = re.compile(
 _PERMISSIVE = re.compile(r"可以|(?<![不])可(?=根据|结合|按|依|在|自行|参照|视|研究|制定|出台)|授权|允许")
 _ENCOURAGED = re.compile(r"^(?:鼓励|支持)")  # 鼓励各地制定……办法: within the part, at its start
 # An object that refers back to documents the notice already assigns: the clause only sets their deadline.
-_BACK_REFERENCE = re.compile(r"本(?:通知|意见|方案|分工|决定)|上述|以上|前述|前款|^有关(?:实施)?办法$")
+# 本条例 in 为了……，制定本条例 is the text itself, not one to draft.
+_BACK_REFERENCE = re.compile(
+    r"本(?:通知|意见|方案|分工|决定)|上述|以上|前述|前款|^有关(?:实施)?办法$|^本(?:条例|办法|规定|细则|规章|措施)$"
+)
 # An object that names a class of texts, not a document to draft: 完善相关法律法规, ……规范性文件的立改废
 _VAGUE = re.compile(
     r"^(?:相关|有关|各项|与.{1,20}相关的)?"
