@@ -506,3 +506,18 @@ def test_every_drafting_duty_has_evidence_taken_from_the_text() -> None:
         assert all(fragment in text for fragment in _fragments(duty.evidence)), (duty.id, duty.evidence)
     assert "市发展改革委负责" in find(duties, "政府投资项目").evidence
     assert "市教育局负责" in next(d for d in duties if d.lead == "jiaoyu").evidence
+
+
+def test_numbering_that_starts_again_gives_each_duty_its_own_id() -> None:
+    """A second list 一、（一） after the first is not a notice pasted twice: its duties get suffixed ids."""
+    text = notice(
+        "一、市财政局",
+        "（一）制定政府投资项目管理办法。",
+        "另附第二批任务如下：",
+        "一、市财政局",
+        "（一）修订政府采购内部控制实施细则。",
+    )
+    result = intake(text, registry=REGISTRY, calendar=WorkCalendar(), source="t")
+    ids = [d.id for d in result.drafting]
+    assert len(ids) == 2 and len(set(ids)) == 2 and ids[1] == ids[0] + "-2"
+    assert [d.document for d in result.drafting] == ["政府投资项目管理办法", "政府采购内部控制实施细则"]

@@ -101,7 +101,7 @@ def extract(notice: Notice, *, registry: Registry, calendar: WorkCalendar) -> In
         # The closing's sentences are not items: only a drafting duty it gives (generic or spread) is kept.
         duties += [d for d in _item_duties(ctx, Section(0, "", (), (closing,)), closing) if d.drafting]
     duties = _spread(ctx, duties)
-    _check_unique(duties, ctx.notice_id)
+    duties = _unique(duties, ctx.notice_id)
     years = [d for spec in duties for d in (spec.deadline,) if d] + ([anchor] if anchor else [])
     if years:
         for year in calendar.fallback_years(min(years), max(years)):
@@ -119,16 +119,31 @@ def extract(notice: Notice, *, registry: Registry, calendar: WorkCalendar) -> In
     )
 
 
-def _check_unique(duties: list[DutySpec], notice_id: str) -> None:
-    """Stop when two duties would share an id: numbering that repeats (a notice pasted twice) is not a notice."""
-    seen: set[str] = set()
-    repeated = []
+def _unique(duties: list[DutySpec], notice_id: str) -> list[DutySpec]:
+    """Give every duty its own id, or stop when the text itself repeats.
+
+    Numbering that starts again (a second list 一、二、 after the first) makes ids meet: a later duty then takes
+    a suffix (-2, -3). The same duty twice, same place and same words, means the notice was pasted twice into one
+    file, which is not one notice: DuplicateDuties.
+    """
+    seen: dict[str, DutySpec] = {}
+    pasted: list[str] = []
+    out: list[DutySpec] = []
     for duty in duties:
-        if duty.id in seen:
-            repeated.append(duty.id)
-        seen.add(duty.id)
-    if repeated:
-        raise DuplicateDuties(notice_id, repeated)
+        first = seen.get(duty.id)
+        if first is not None and (first.location, first.text) == (duty.location, duty.text):
+            pasted.append(duty.id)
+            continue
+        if first is not None:
+            n = 2
+            while f"{duty.id}-{n}" in seen:
+                n += 1
+            duty = replace(duty, id=f"{duty.id}-{n}")
+        seen[duty.id] = duty
+        out.append(duty)
+    if pasted:
+        raise DuplicateDuties(notice_id, pasted)
+    return out
 
 
 def _notice_deadline(notice: Notice, anchor: dt.date | None, calendar: WorkCalendar) -> Deadline | None:
@@ -264,7 +279,9 @@ def _clause_specs(
     if rejection is not None and not found:
         ctx.rejected.append(Rejected(location, clause, rejection.reason))
     documents: list[Document | None] = list(found) or [None]
-    leads: tuple[str | None, ...] = (who.leads if who.separately else who.leads[:1]) or (None,)
+    leads: tuple[str | None, ...] = tuple(dict.fromkeys(who.leads if who.separately else who.leads[:1])) or (
+        None,
+    )
     deadline = _clause_deadline(ctx, clause, tag, drafting=documents[0] is not None)
     evidence = clause + (f"（{tag.text}）" if tag is not None and not _names_own_lead(clause, who) else "")
     if found and who.addressee and not who.leads:
