@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SEED := documents/notices/shenfuban-2007-129.txt
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean wheelhouse
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/views.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/portal.py
+
+# Every wheel Banfa needs (Banfa's own and its runtime dependencies) in one folder, for a machine with no
+# network: copy the folder over and `pip install --no-index --find-links wheelhouse banfa` (README, "Offline").
+wheelhouse: $(STAMP)
+	rm -rf wheelhouse
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --wheel-dir wheelhouse .
+	@ls wheelhouse | wc -l | xargs echo "wheels in ./wheelhouse:"
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -724,6 +724,24 @@ def test_a_dispatch_remembers_its_flow_run_and_an_unknown_key_is_ignored(stored:
         assert u.dispatches.latest(DUTY, 1, "draft") == replace(dispatch(2), flow_run_id="run-2b")
 
 
+def test_runs_in_flight_are_those_with_a_flow_run_not_yet_seen_to_end(stored: UowFactory) -> None:
+    with stored() as u:
+        for n in (1, 2, 3):
+            u.dispatches.add(dispatch(n))
+        u.dispatches.set_run(dispatch(3).key, "run-3")
+        u.dispatches.set_run(dispatch(2).key, "run-2")  # attempt 1 has no run yet: Prefect was unreachable
+        u.commit()
+    with stored() as u:
+        assert [d.key for d in u.dispatches.in_flight()] == [dispatch(2).key, dispatch(3).key]  # oldest first
+        u.dispatches.end(dispatch(2).key, NOW)
+        u.dispatches.end("no:such:key:0", NOW)
+        u.commit()
+    with stored() as u:
+        assert [d.flow_run_id for d in u.dispatches.in_flight()] == ["run-3"]
+        u.dispatches.end(dispatch(2).key, NOW)  # ending twice keeps the first moment and changes nothing
+        assert u.dispatches.latest(DUTY, 1, "draft") == replace(dispatch(3), flow_run_id="run-3")
+
+
 # --- reminders: planning --------------------------------------------------------------------------------------
 
 

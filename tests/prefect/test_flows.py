@@ -190,6 +190,29 @@ def test_a_worker_killed_at_a_task_boundary_loses_nothing_and_duplicates_nothing
     assert setup.remote.dispatcher.reconcile(dt.datetime.now(dt.UTC)) == []  # nothing more to do
 
 
+def test_a_worker_killed_after_finishing_a_stage_leaves_no_run_running(setup: Setup) -> None:
+    """The stage's work was done and committed before the kill, so nothing is dispatched again; the run the
+    worker left Running is marked Crashed by the reconciler's sweep, and is no longer in flight."""
+    _ready_to_submit(setup)
+    doomed = setup.worker("doomed", BANFA_KILL_AT="finish-stage")
+    wf.submit_for_review(
+        SAMPLE,
+        actor="zhang",
+        now=at("2007-10-11"),
+        ports=setup.remote.ports,
+        dispatcher=setup.remote.dispatcher,
+    )
+    assert doomed.wait(90) == -signal.SIGKILL
+    assert setup.settled()
+    first = setup.latest(setup.duty().stage_version)
+    _wait(lambda: setup.runs().get(first) is StateType.RUNNING, what="the killed run to be seen running")
+
+    assert setup.remote.dispatcher.reconcile(dt.datetime.now(dt.UTC)) == []  # nothing to redo
+    assert setup.runs() == {first: StateType.CRASHED}
+    with setup.local.ports.uow() as uow:
+        assert uow.dispatches.in_flight() == []
+
+
 def test_a_worker_killed_after_closing_a_window_leaves_it_closed_once(setup: Setup) -> None:
     p, d = setup.local.ports, setup.local.dispatcher
     wf.start_duty(SAMPLE, actor="zhang", now=at("2007-09-11"), ports=p, dispatcher=d)

@@ -85,6 +85,7 @@ class MemoryDatabase:
     departments: dict[str, Department] = field(default_factory=dict)
     steps: dict[tuple[str, int, str], tuple[tuple[str, ...], dt.datetime]] = field(default_factory=dict)
     dispatches: dict[str, Dispatch] = field(default_factory=dict)
+    ended: dict[str, dt.datetime] = field(default_factory=dict)  # dispatch key → when its run was seen to end
     reminders: dict[str, _Reminder] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)  # a user's row in SQL: none until saved
     tokens: dict[str, ApiToken] = field(default_factory=dict)
@@ -397,6 +398,16 @@ class MemoryDispatchLog:
             if (d.duty_id, d.stage_version, d.stage) == (duty_id, stage_version, stage)
         ]
         return max(mine, key=lambda d: d.attempt, default=None)
+
+    def in_flight(self) -> list[Dispatch]:
+        flying = [
+            d for d in self.state.dispatches.values() if d.flow_run_id and d.key not in self.state.ended
+        ]
+        return sorted(flying, key=lambda d: (d.dispatched_at, d.key))
+
+    def end(self, key: str, at: dt.datetime) -> None:
+        if key in self.state.dispatches:
+            self.state.ended.setdefault(key, at)
 
 
 _UNFINISHED = frozenset(s for s in State if not s.terminal and s is not State.PUBLISHED)

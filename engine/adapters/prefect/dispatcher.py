@@ -107,7 +107,12 @@ class PrefectDispatcher:
             self._ensure(duty, work, now)
 
     def reconcile(self, now: dt.datetime) -> list[str]:
-        """Dispatch again every duty whose machine work is pending and whose run is lost; return their ids."""
+        """Dispatch again every duty whose machine work is pending and whose run is lost; return their ids.
+
+        Then sweep the runs still in flight: one seen to end is recorded as ended, and one a worker took and
+        then fell silent on is marked Crashed even when its work was done (a worker killed after finish-stage),
+        so that the Prefect UI never shows a run Running for work that ended.
+        """
         with self.uow() as uow:
             duties = uow.duties.list()
         again = []
@@ -115,7 +120,29 @@ class PrefectDispatcher:
             work = work_for(duty, resume_at(duty, now))
             if work is not None and self._ensure(duty, work, now):
                 again.append(duty.id)
+        self._sweep(now)
         return again
+
+    def _sweep(self, now: dt.datetime) -> None:
+        with self.uow() as uow:
+            flying = uow.dispatches.in_flight()
+        for dispatch in flying:
+            assert dispatch.flow_run_id is not None
+            try:
+                status = self._status(dispatch.flow_run_id)
+            except (httpx.HTTPError, PrefectException, OSError) as exc:
+                log.warning("未能查询后台运行 %s 的状态（%s），下次对账再查", dispatch.key, exc)
+                return
+            if status is not None and status.state in TAKEN:
+                if now - status.since <= self.stall_after:
+                    continue  # still working
+                self._crash(dispatch.flow_run_id)
+            elif status is not None and status.state not in LOST and status.state is not StateType.COMPLETED:
+                continue  # Scheduled or paused: it waits for a worker
+            # ended, crashed just now, or unknown to this server (its database was reset): no longer in flight
+            with self.uow() as uow:
+                uow.dispatches.end(dispatch.key, now)
+                uow.commit()
 
     def _ensure(self, duty: Duty, work: Work, now: dt.datetime) -> bool:
         """Make sure one live run does `work`; return True when a run was asked for.

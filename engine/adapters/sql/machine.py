@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -72,15 +73,26 @@ class SqlDispatchLog:
             .where(t.c.duty_id == duty_id, t.c.stage_version == stage_version, t.c.stage == stage)
             .order_by(t.c.attempt.desc())
         ).first()
-        if row is None:
-            return None
-        return Dispatch(
-            row.duty_id,
-            row.stage,
-            row.stage_version,
-            row.attempt,
-            row.acting_at,
-            row.dispatched_at,
-            row.flow_run_id,
-            row.token,
-        )
+        return None if row is None else _dispatch(row)
+
+    def in_flight(self) -> list[Dispatch]:
+        t = schema.dispatches
+        query = sa.select(t).where(t.c.flow_run_id.is_not(None), t.c.ended_at.is_(None))
+        return [_dispatch(row) for row in self.c.execute(query.order_by(t.c.dispatched_at, t.c.key))]
+
+    def end(self, key: str, at: dt.datetime) -> None:
+        t = schema.dispatches
+        self.c.execute(sa.update(t).where(t.c.key == key, t.c.ended_at.is_(None)).values(ended_at=at))
+
+
+def _dispatch(row: sa.Row[Any]) -> Dispatch:
+    return Dispatch(
+        row.duty_id,
+        row.stage,
+        row.stage_version,
+        row.attempt,
+        row.acting_at,
+        row.dispatched_at,
+        row.flow_run_id,
+        row.token,
+    )

@@ -268,7 +268,9 @@ dispatches = sa.Table(
     sa.Column("flow_run_id", sa.String(40)),
     _at("dispatched_at"),
     sa.Column("token", sa.String(40), nullable=False),
+    _at("ended_at", nullable=True),  # when the reconciler saw the run end (or ended it): no longer in flight
     sa.UniqueConstraint("duty_id", "stage", "stage_version", "attempt"),
+    sa.Index("ix_dispatches_ended_at", "ended_at"),
 )
 
 # Planned reminders, one row a mail-to-be, keyed so that planning again finds the same row. The status moves

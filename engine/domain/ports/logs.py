@@ -63,6 +63,14 @@ class DispatchLog(Protocol):
         """Return the newest attempt dispatched for one work (`stage`) of a duty's stage version, or None."""
         ...
 
+    def in_flight(self) -> list[Dispatch]:
+        """Return the dispatches with a flow run not yet seen to end, oldest first."""
+        ...
+
+    def end(self, key: str, at: dt.datetime) -> None:
+        """Record that the dispatch's run ended (or was ended); an unknown key is ignored."""
+        ...
+
 
 @dataclass(frozen=True)
 class StoredReminder:

@@ -1,3 +1,3 @@
 """Alembic migrations of Banfa's database. `HEAD` names the newest revision; a test keeps it true."""
 
-HEAD = "0008"
+HEAD = "0009"
