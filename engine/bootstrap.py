@@ -24,6 +24,7 @@ from engine.domain.workdays import WorkCalendar
 from engine.domain.workflow.ledger import LedgerWriter
 
 if TYPE_CHECKING:
+    from engine.adapters.backup import Restored, Sources, Taken
     from engine.adapters.drafting.render import Renderer
     from engine.adapters.wording import JinjaWording
     from engine.domain.drafting.content import Content
@@ -215,6 +216,7 @@ def dispatcher_for(settings: Settings, ports: Ports) -> Dispatcher:
     return PrefectDispatcher(
         ports.uow,
         api_url=settings.prefect_api_url,
+        auth_string=settings.prefect_auth_string.get_secret_value() if settings.prefect_auth_string else None,
         deployment=settings.prefect_deployment,
         stall_after=dt.timedelta(seconds=settings.prefect_stall_seconds),
     )
@@ -225,3 +227,26 @@ def ledger_writer() -> LedgerWriter:
     from engine.adapters.ledger import write_ledger
 
     return write_ledger
+
+
+def backup_sources(settings: Settings) -> Sources:
+    """What `banfa backup` and the scheduler's daily backup read: the database, the data and the rules."""
+    from engine.adapters.backup import Sources
+
+    s = settings.resolved()
+    return Sources(database_url(s), s.data_dir, s.rules, s.document_store == "file")
+
+
+def take_backup(settings: Settings, target: Path, *, now: dt.datetime) -> Taken:
+    from engine.adapters.backup import take
+
+    return take(target, backup_sources(settings), now=now)
+
+
+def restore_backup(settings: Settings, archive: Path, *, now: dt.datetime) -> Restored:
+    """Restore into the settings' data directory and database (BANFA_DATABASE_URL, or the embedded file)."""
+    from engine.adapters.backup import restore
+
+    s = settings.resolved()
+    url = s.database_url.get_secret_value() if s.database_url else None
+    return restore(archive, s.data_dir, url, now=now)

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     prefect_api_url: str | None = None  # BANFA_PREFECT_API_URL, e.g. http://127.0.0.1:4200/api
     prefect_deployment: str = "advance-duty/banfa"
     prefect_stall_seconds: int = 300  # a run a worker took and left silent this long is lost
+    # `banfa up`'s Prefect server: its database (default SQLite under <data dir>/prefect; postgresql://… for
+    # scale-out), where it listens, and the "user:password" that protects its API, required beyond loopback.
+    # Every client Banfa starts sends the same string (Prefect's PREFECT_API_AUTH_STRING).
+    prefect_database_url: SecretStr | None = None  # BANFA_PREFECT_DATABASE_URL
+    prefect_host: str = "127.0.0.1"  # BANFA_PREFECT_HOST
+    prefect_auth_string: SecretStr | None = None  # BANFA_PREFECT_AUTH_STRING
+    workers: int = 1  # BANFA_WORKERS: process workers `banfa up` starts on this machine
     portal_url: str = "http://127.0.0.1:8000"  # links in artifacts and mail; where the portal listens
     portal_secret: SecretStr | None = None  # signs the session cookies; default: <data dir>/portal-secret
     portal_idle_minutes: int = 30  # a session unused this long ends
@@ -66,6 +73,10 @@ class Settings(BaseSettings):
     mail_from_name: str = "办法起草流程系统"
     scheduler_tick_seconds: int = 60  # how often the scheduler looks for due reminders and ended windows
     scheduler_reconcile_seconds: int = 300
+    # The scheduler's daily backup at 02:30 Asia/Shanghai: the newest `backup_keep` archives stay in
+    # `backup_dir` (default <data dir>/backups); 0 turns it off.
+    backup_dir: Path | None = None  # BANFA_BACKUP_DIR
+    backup_keep: int = 7  # BANFA_BACKUP_KEEP
 
     def resolved(self) -> Settings:
         """Return a copy with absolute paths, so that nothing later depends on the current folder."""
@@ -76,6 +87,10 @@ class Settings(BaseSettings):
                 "templates_dir": (self.templates_dir or bundled_templates_dir()).expanduser().resolve(),
             }
         )
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def outbox(self) -> Path:

@@ -22,7 +22,8 @@ because officers read them. A test checks that this drawing and the classes agre
     │   ├── MachineWorkPending                       the stage's documents are still being made
     │   ├── ConcurrencyConflict (RuntimeError)       a stale version: someone else changed the duty first
     │   ├── UserExists                               an account id that is taken
-    │   └── CatalogueExists (FileExistsError)        refusing to overwrite a reviewed catalogue
+    │   ├── CatalogueExists (FileExistsError)        refusing to overwrite a reviewed catalogue
+    │   └── RestoreRefused                           a restore into a data directory or database in use
     ├── Invalid (ValueError)                         422: what was given cannot be used
     │   ├── NoticeError                              a notice that cannot be read
     │   │   ├── UndecodableNotice                    bytes that are not text in a known encoding
@@ -32,13 +33,15 @@ because officers read them. A test checks that this drawing and the classes agre
     │   │       ├── NotANotice                       text, but no title of an official document
     │   │       └── DuplicateDuties                  numbering that repeats, so that two duties share an id
     │   ├── UploadRejected                           an uploaded draft that cannot be kept, with the reason
+    │   ├── BackupDamaged                            a file that is not a Banfa backup, or fails its checksums
     │   └── InvalidInput                             a value a person typed that cannot be used
     ├── ConfigurationError (ValueError)              the data people edit, or the settings, are wrong
     │   ├── RegistryError                            a department registry that is malformed
     │   ├── CalendarError                            a calendar override that is malformed
     │   ├── CatalogueError                           a catalogue file that fails validation
     │   ├── TemplateError                            a template that lacks a style or part, or fails to render
-    │   └── PolicyError                              a reminder policy that is malformed
+    │   ├── PolicyError                              a reminder policy that is malformed
+    │   └── PlacementRefused                         parts of `banfa up` that cannot run apart with the settings
     └── Unavailable (OSError)                        503: something Banfa relies on is down or damaged
         ├── DatabaseUnavailable                      the database cannot be reached or stays locked
         ├── DocumentStoreCorrupt                     a document manifest that cannot be read back
@@ -372,3 +375,27 @@ class MailUncertain(MailError):
     def __init__(self, message_id: str, reason: str) -> None:
         self.message_id = message_id
         super().__init__(f"邮件投递结果不明 {message_id}：{reason}")
+
+
+class PlacementRefused(ConfigurationError):
+    """`banfa up` would start a part with settings that cannot work where the other parts run."""
+
+    def __init__(self, parts: str, reason: str) -> None:
+        self.parts = parts
+        super().__init__(f"不能启动{parts}：{reason}")
+
+
+class BackupDamaged(Invalid):
+    """A file given to `banfa restore` is not a Banfa backup, or a member does not match its checksum."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        super().__init__(f"备份文件 {path} 无法使用：{reason}")
+
+
+class RestoreRefused(Conflict):
+    """`banfa restore` was pointed at a data directory or a database that already holds Banfa's data."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        super().__init__(f"不能恢复到 {where}：{reason}")

@@ -2,8 +2,8 @@
 
 The jobs live in a memory job store, rebuilt at every start from Banfa's own tables (a job store must never be
 shared between schedulers): a tick every `scheduler_tick_seconds` and at 09:00 (due reminders, the weekly
-digest, consultation windows that ended), the reconciler, and a one-off job at the next day a planned reminder
-is due. Only the active scheduler runs them; a second one started by mistake finds the first (a PostgreSQL
+digest, consultation windows that ended), the reconciler, the daily backup at 02:30, and a one-off job at the
+next day a planned reminder is due. Only the active scheduler runs them; a second one started by mistake finds the first (a PostgreSQL
 advisory lock, or a lease row on SQLite) and waits as a standby until it goes away.
 
 This is an entrypoint: it reads the clock, and passes `now` to everything it calls.
@@ -17,6 +17,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -26,13 +27,15 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from engine.adapters.sql.scheduler_lock import SchedulerLock
-from engine.bootstrap import Workflow, mailing_for
+from engine.bootstrap import Workflow, mailing_for, take_backup
 from engine.config import Settings
 from engine.domain.workflow.model import SHANGHAI, local_date
+from engine.errors import EngineError
 from engine.services import workflow as wf
 from engine.services.reminders.sending import Mailing, TickReport, send_due, send_moment
 
 Clock = Callable[[], dt.datetime]
+BACKUP_AT = dt.time(2, 30)  # Asia/Shanghai: the daily backup, long after the 09:00 reminders
 
 
 def wall_clock() -> dt.datetime:
@@ -47,6 +50,7 @@ class Jobs:
     mailing: Mailing
     clock: Clock
     say: Callable[[str], None]
+    settings: Settings | None = None  # for the daily backup
 
     def tick(self) -> TickReport:
         now = self.clock()
@@ -67,6 +71,22 @@ class Jobs:
         if again:
             self.say(f"重新提交后台处理：{'、'.join(again)}")
         return again
+
+    def backup(self) -> Path | None:
+        """Take the daily backup into the backup folder and keep the newest `backup_keep` of them."""
+        if self.settings is None or self.settings.backup_keep <= 0:
+            return None
+        now, folder = self.clock(), self.settings.backups
+        target = folder / f"banfa-{now.astimezone(SHANGHAI):%Y%m%d-%H%M%S}.tar.gz"
+        try:
+            taken = take_backup(self.settings, target, now=now)
+        except (EngineError, OSError) as exc:
+            self.say(f"{now:%Y-%m-%d %H:%M} 每日备份失败：{exc}")
+            return None
+        for old in sorted(folder.glob("banfa-*.tar.gz"))[: -self.settings.backup_keep]:
+            old.unlink(missing_ok=True)
+        self.say(f"{now:%Y-%m-%d %H:%M} 已备份到 {taken.path}（保留最近 {self.settings.backup_keep} 份）")
+        return taken.path
 
     def next_reminder(self) -> dt.datetime | None:
         """When the next planned reminder is due, from the reminders table."""
@@ -95,6 +115,8 @@ def build(jobs: Jobs, settings: Settings) -> BackgroundScheduler:
         id="reconcile",
         next_run_time=now,
     )
+    if settings.backup_keep > 0:
+        scheduler.add_job(jobs.backup, CronTrigger(hour=BACKUP_AT.hour, minute=BACKUP_AT.minute), id="backup")
     upcoming = jobs.next_reminder()
     if upcoming is not None:
         scheduler.add_job(jobs.tick, DateTrigger(upcoming), id="next-reminder")
@@ -113,7 +135,7 @@ def run(
     """Be the active scheduler, or a standby until the active one goes away, until `stop` is set."""
     holder = f"{socket.gethostname()}:{os.getpid()}"
     lock = SchedulerLock(workflow.db_engine, holder, dt.timedelta(seconds=renew_seconds * 4))
-    jobs = Jobs(workflow, mailing_for(settings), clock, say)
+    jobs = Jobs(workflow, mailing_for(settings), clock, say, settings)
     waiting = False
     while not stop.is_set():
         if not lock.acquire(clock()):

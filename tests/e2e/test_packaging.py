@@ -1,4 +1,5 @@
-"""An installed Banfa finds its default rules inside the package, not in the current folder."""
+"""An installed Banfa finds its default rules and its deployment (prefect.yaml) inside the package, not in the
+current folder."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def test_the_wheel_ships_the_default_rules_and_finds_them_from_anywhere(tmp_path
         "engine/bundled_rules/demo-contacts.toml",
         "engine/bundled_rules/notices/sfb2007-129.toml",
         "engine/adapters/sql/migrations/script.py.mako",
+        "engine/bundled_deployment/prefect.yaml",
     } <= names
     sources = {
         str(p.relative_to(ROOT)) for folder in ("engine", "flows") for p in (ROOT / folder).rglob("*.py")
@@ -48,7 +50,8 @@ def test_the_wheel_ships_the_default_rules_and_finds_them_from_anywhere(tmp_path
     zipfile.ZipFile(wheel).extractall(site)
     probe = (
         "from engine.config import Settings; from engine.bootstrap import load_rules; "
-        "r = load_rules(Settings().resolved()); print(r.directory, len(r.registry), len(r.catalogue_paths()))"
+        "r = load_rules(Settings().resolved()); print(r.directory, len(r.registry), len(r.catalogue_paths())); "
+        "from engine.entrypoints.prefect.local import project_file; print(project_file())"
     )
     run = subprocess.run(
         [sys.executable, "-c", probe],
@@ -59,6 +62,7 @@ def test_the_wheel_ships_the_default_rules_and_finds_them_from_anywhere(tmp_path
         check=True,
         timeout=60,
     )
-    directory, departments, catalogues = run.stdout.split()
+    directory, departments, catalogues, deployment = run.stdout.split()
     assert Path(directory) == site / "engine" / "bundled_rules"
+    assert Path(deployment).read_bytes() == (ROOT / "prefect.yaml").read_bytes()  # `banfa up` deploys this
     assert int(departments) > 20 and int(catalogues) >= 1

@@ -6,10 +6,8 @@ what the in-process replay gives (states, events, every document's bytes), with 
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,22 +28,6 @@ from tests.support import databases
 
 pytestmark = pytest.mark.slow
 DUTIES = 6
-
-
-@pytest.fixture
-def prefect_database() -> Iterator[str]:
-    server = databases.configured_url()
-    if server is None:
-        pytest.skip(databases.NO_SERVER)
-    url = sa.make_url(server).set(drivername="postgresql+psycopg")
-    name = f"banfa_prefect_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield url.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def _checksums(url: str) -> set[tuple[str, str, str, int, str]]:

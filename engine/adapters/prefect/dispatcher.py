@@ -29,7 +29,12 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectException
-from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, Settings
+from prefect.settings import (
+    PREFECT_API_AUTH_STRING,
+    PREFECT_API_URL,
+    PREFECT_CLIENT_MAX_RETRIES,
+    Settings,
+)
 from prefect.states import Crashed
 
 from engine.domain.ports import Dispatch, UnitOfWork
@@ -90,11 +95,13 @@ class PrefectDispatcher:
         uow: Callable[[], UnitOfWork],
         *,
         api_url: str | None = None,
+        auth_string: str | None = None,
         deployment: str = DEPLOYMENT,
         stall_after: dt.timedelta = dt.timedelta(minutes=5),
     ) -> None:
         self.uow = uow
         self.api_url = api_url
+        self.auth_string = auth_string
         self._prefect_settings: Settings | None = None
         self.deployment = deployment
         self.stall_after = stall_after
@@ -165,14 +172,14 @@ class PrefectDispatcher:
             if action == "wait":
                 return False
             if action == "resend":
-                self._send(prior)
+                self._send(prior, duty)
                 return True
             if status is not None and status.state in TAKEN and prior.flow_run_id:
                 self._crash(prior.flow_run_id)
             dispatch = _next(prior, now)
         if not self._record(dispatch):
             return False
-        self._send(dispatch)
+        self._send(dispatch, duty)
         return True
 
     def _record(self, dispatch: Dispatch) -> bool:
@@ -184,12 +191,15 @@ class PrefectDispatcher:
             log.info("任务 %s 的第 %d 次提交已由其他进程完成", dispatch.duty_id, dispatch.attempt)
         return added
 
-    def _send(self, dispatch: Dispatch) -> None:
+    def _send(self, dispatch: Dispatch, duty: Duty) -> None:
         """Ask for the run; when Prefect is unreachable, leave the row for the reconciler and say so.
 
-        A run that comes back without this dispatch's token was left under the same key by a former database
-        (one reset while the Prefect server kept its runs): the next attempt is asked for instead.
+        The run is tagged with the duty, its notice and its lead department, so that an officer finds a duty's
+        runs in the Prefect UI by filter. A run that comes back without this dispatch's token was left under
+        the same key by a former database (one reset while the Prefect server kept its runs): the next attempt
+        is asked for instead.
         """
+        labels = ["banfa", f"duty:{duty.id}", f"notice:{duty.notice_id}", f"lead:{duty.spec.lead or '-'}"]
         for _ in range(MAX_ATTEMPTS):
             parameters = {
                 "duty_id": dispatch.duty_id,
@@ -205,7 +215,7 @@ class PrefectDispatcher:
                         timeout=0,
                         idempotency_key=dispatch.key,
                         as_subflow=False,
-                        tags=["banfa", f"duty:{dispatch.duty_id}", tag],
+                        tags=[*labels, tag],
                     )
             except (httpx.HTTPError, PrefectException, OSError) as exc:
                 log.warning("未能提交任务 %s 的后台运行（%s），稍后由对账程序重新提交", dispatch.key, exc)
@@ -233,9 +243,10 @@ class PrefectDispatcher:
             # Banfa's local server asks for a retry after 50 ms when SQLite is locked
             # (engine.entrypoints.prefect.server): allow enough of them before a dispatch is left to the
             # reconciler.
-            self._prefect_settings = context.settings.copy_with_update(
-                updates={PREFECT_API_URL: self.api_url, PREFECT_CLIENT_MAX_RETRIES: 40}
-            )
+            updates: dict[object, object] = {PREFECT_API_URL: self.api_url, PREFECT_CLIENT_MAX_RETRIES: 40}
+            if self.auth_string is not None:
+                updates[PREFECT_API_AUTH_STRING] = self.auth_string
+            self._prefect_settings = context.settings.copy_with_update(updates=updates)  # type: ignore[arg-type]
         return prefect.context.SettingsContext(profile=context.profile, settings=self._prefect_settings)
 
     @contextlib.contextmanager

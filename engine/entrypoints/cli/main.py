@@ -43,6 +43,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "exports": ("export", "bundle", "ledger"),
     "admin": ("init", "db", "user"),
+    "backups": ("backup", "restore"),
 }
 VERBS = {verb: group for group, verbs in GROUPS.items() for verb in verbs}
 # The app's own options that take a value (engine.entrypoints.cli.app.main_options).

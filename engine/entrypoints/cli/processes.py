@@ -1,5 +1,5 @@
-"""The verbs that run Banfa's processes: `banfa up` (a local Prefect, the deployment, a warm zygote, a worker,
-the scheduler and the portal), `banfa serve` (the portal alone) and `banfa reconcile` (dispatch again what a
+"""The verbs that run Banfa's processes: `banfa up` (a Prefect server, the deployment, a warm zygote, workers,
+the scheduler and the portal, or the parts `--role` names), `banfa serve` (the portal alone) and `banfa reconcile` (dispatch again what a
 crash lost)."""
 
 from __future__ import annotations
@@ -15,38 +15,40 @@ import typer
 
 from engine.config import Settings
 from engine.entrypoints.cli.app import app
+from engine.entrypoints.cli.stack import ALL, Part, refuse_misplaced
 from engine.entrypoints.cli.terminal import current_workflow, err, exit_codes, out, parse_now, settings
-from engine.entrypoints.prefect.local import local_prefect
+from engine.entrypoints.prefect.local import LocalPrefect, local_prefect, remote_prefect
 
 
 @app.command()
 def up(
-    port: Annotated[int, typer.Option("--port", help="Prefect 服务端口（被占用时另选空闲端口）")] = 4200,
-    limit: Annotated[int, typer.Option("--limit", help="工作进程同时运行的流程数上限")] = 4,
+    port: Annotated[
+        int, typer.Option("--port", help="Prefect 服务端口（全部在本机时，被占用则另选空闲端口）")
+    ] = 4200,
+    limit: Annotated[int, typer.Option("--limit", help="每个工作进程同时运行的流程数上限")] = 4,
+    role: Annotated[
+        list[Part] | None,
+        typer.Option("--role", help="只启动这一部分（可重复）：server、worker、scheduler、portal；缺省全部"),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="工作进程数，缺省取 BANFA_WORKERS（1）")
+    ] = None,
 ) -> None:
-    """启动本地 Prefect 服务（SQLite，位于数据目录）、部署流程，启动工作进程和调度器；按 Ctrl-C 停止。"""
+    """启动 Prefect 服务、部署流程、工作进程、调度器和门户（或 --role 指定的部分）；按 Ctrl-C 停止。"""
     with exit_codes():
         current = settings().resolved()
-        host, portal_port = portal_address(current)
-        refuse_taken(host, portal_port)
-        prefect = local_prefect(current, preferred_port=port)
+        if workers is not None:
+            current = current.model_copy(update={"workers": workers})
+        parts = frozenset(role or ALL)
+        refuse_misplaced(current, parts)
+        if Part.PORTAL in parts:
+            refuse_taken(*portal_address(current))
+        if Part.SERVER in parts:
+            prefect = local_prefect(current, preferred_port=port, exact=parts != ALL)
+        else:
+            prefect = remote_prefect(current)
         try:
-            out.print(f"启动 Prefect 服务（数据目录 {prefect.home}）…")
-            prefect.start_server()
-            out.print("创建工作池并部署流程…")
-            prefect.deploy()
-            prefect.start_zygote()
-            wired = {"BANFA_PREFECT_API_URL": prefect.api_url}
-            worker = prefect.start_worker(extra=wired, limit=limit)
-            scheduler = prefect.start_banfa("scheduler", "scheduler", extra=wired)
-            out.print(f"Prefect 界面：{prefect.url}")
-            out.print(f"Prefect API：{prefect.api_url}")
-            out.print(f"工作池：banfa（工作进程 PID {worker.pid}）")
-            mail = current.smtp_host or f"本地发件箱 {current.outbox}"
-            out.print(f"调度器：PID {scheduler.pid}，日志 {prefect.home / 'scheduler.log'}；邮件发往 {mail}")
-            portal = prefect.start_banfa("portal", "serve", extra=wired | exported(current))
-            wait_for_portal(current, portal.poll)
-            out.print(f"门户：{current.portal_url}（PID {portal.pid}，日志 {prefect.home / 'portal.log'}）")
+            start_parts(prefect, current, parts, limit)
             out.print(f"在其他终端使用本服务：export BANFA_PREFECT_API_URL={prefect.api_url}")
             out.print("按 Ctrl-C 停止。")
             while all(p.poll() is None for p in prefect.children()):
@@ -59,6 +61,40 @@ def up(
         finally:
             prefect.stop()
             out.print("已停止。")
+
+
+def start_parts(prefect: LocalPrefect, current: Settings, parts: frozenset[Part], limit: int) -> None:
+    """Start the parts asked for, the server first, and say where each one is."""
+    if Part.SERVER in parts:
+        where = "PostgreSQL" if current.prefect_database_url else f"SQLite，数据目录 {prefect.home}"
+        out.print(f"启动 Prefect 服务（{where}）…")
+        prefect.start_server()
+        out.print("创建工作池并部署流程…")
+        prefect.deploy()
+        out.print(f"Prefect 界面：{prefect.url}")
+    else:
+        prefect.wait_until_up(advice="请确认 Prefect 服务所在机器已启动（banfa up --role server）")
+    out.print(f"Prefect API：{prefect.api_url}")
+    wired = {"BANFA_PREFECT_API_URL": prefect.api_url}
+    if Part.WORKER in parts:
+        prefect.start_zygote()
+        host = socket.gethostname()
+        pids = [
+            prefect.start_worker(name=f"banfa-{host}-{n}", extra=wired, limit=limit).pid
+            for n in range(1, current.workers + 1)
+        ]
+        out.print(f"工作池：banfa（工作进程 {len(pids)} 个，PID {'、'.join(map(str, pids))}）")
+    if Part.SCHEDULER in parts:
+        scheduler = prefect.start_banfa("scheduler", "scheduler", extra=wired)
+        mail = current.smtp_host or f"本地发件箱 {current.outbox}"
+        out.print(f"调度器：PID {scheduler.pid}，日志 {prefect.home / 'scheduler.log'}；邮件发往 {mail}")
+    if Part.PORTAL in parts:
+        portal = prefect.start_banfa("portal", "serve", extra=wired | exported(current))
+        wait_for_portal(current, portal.poll)
+        count = current.portal_workers
+        out.print(
+            f"门户：{current.portal_url}（PID {portal.pid}，{count} 个进程，日志 {prefect.home / 'portal.log'}）"
+        )
 
 
 @app.command()

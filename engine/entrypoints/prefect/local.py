@@ -1,16 +1,21 @@
-"""Start and stop a local Prefect: the server on SQLite under the data directory, the pool, the deployment and
-a worker. `banfa up` uses it, and so do the tests and the benchmark, so that all three run the same setup.
+"""Start and stop Banfa's Prefect parts: the server (on SQLite under the data directory, or on PostgreSQL), the
+pool, the deployment and the workers, or workers alone against a server elsewhere. `banfa up` uses it, and so do
+the tests and the benchmark, so that all three run the same setup.
 
 Everything runs as child processes (the server through engine.entrypoints.prefect.server, the pool, deployment
 and worker through the `prefect` command of this environment), with an explicit environment: PREFECT_HOME
-under the data directory, PREFECT_API_URL for the clients, and the BANFA_* settings resolved to absolute paths
-(they reach the deployment's job environment through prefect.yaml).
+under the data directory, PREFECT_API_URL (and PREFECT_API_AUTH_STRING) for the clients, and the BANFA_*
+settings resolved to absolute paths, which every flow run inherits from its worker.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import importlib.util
+import ipaddress
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -64,15 +69,19 @@ def free_port(preferred: int = 4200, host: str = "127.0.0.1") -> int:
 
 
 def project_file() -> Path:
-    """prefect.yaml at the top of the checkout (the deployments are declared there)."""
+    """prefect.yaml: the checkout's (the deployments are declared there), else the copy an installed Banfa ships."""
     path = Path(__file__).resolve().parents[3] / "prefect.yaml"
-    if not path.is_file():
-        raise PrefectUnavailable("部署", f"程序目录旁没有 prefect.yaml（{path}），请从源代码目录部署")
-    return path
+    if path.is_file():
+        return path
+    spec = importlib.util.find_spec("engine.bundled_deployment")
+    for folder in list(spec.submodule_search_locations or []) if spec else []:
+        if (Path(folder) / "prefect.yaml").is_file():
+            return Path(folder) / "prefect.yaml"
+    raise PrefectUnavailable("部署", f"程序目录旁和安装包内都没有 prefect.yaml（{path}）")
 
 
 def banfa_environment(settings: Settings) -> dict[str, str]:
-    """The BANFA_* variables a flow needs, absolute, as prefect.yaml reads them when deploying."""
+    """The BANFA_* variables a flow needs, absolute: a worker passes them on to every flow run it starts."""
     s = settings.resolved()
     env = {
         "BANFA_DATA_DIR": str(s.data_dir),
@@ -97,16 +106,23 @@ class LocalPrefect:
     server: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     zygote: Path | None = None
+    database_url: str | None = None  # the server's database; None is SQLite under PREFECT_HOME
+    host: str = "127.0.0.1"  # where the server listens
+    auth_string: str | None = None  # "user:password" of the server's API, sent by every client
+    remote: str | None = None  # the API of a server elsewhere: then this object starts no server
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        if self.remote is not None:
+            return self.remote.rstrip("/").removesuffix("/api")
+        host = self.host
+        if host in {"0.0.0.0", "::", ""}:  # listening everywhere: reach it on loopback
+            host = "127.0.0.1"
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @property
     def api_url(self) -> str:
         return f"{self.url}/api"
-
-    database_url: str | None = None  # the server's database; None is SQLite under PREFECT_HOME
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = {
@@ -127,44 +143,65 @@ class LocalPrefect:
             env["BANFA_ZYGOTE"] = str(self.zygote)
         if self.database_url is not None:
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = self.database_url
+        if self.auth_string is not None:
+            env["PREFECT_API_AUTH_STRING"] = self.auth_string
         return {**env, **(extra or {})}
+
+    def log(self, name: str) -> Path:
+        """Where a child started here writes: <PREFECT_HOME>/<name>.log."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home / f"{name}.log"
 
     def start_server(self, *, timeout: float = 90, log: Path | None = None) -> None:
         """Start `prefect server start` and wait until it answers its health check."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        out = log or self.home / "server.log"
-        command = [
-            sys.executable,
-            "-m",
-            "engine.entrypoints.prefect.server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
+        out = log or self.log("server")
+        command = [sys.executable, "-m", "engine.entrypoints.prefect.server", "--host", self.host]
+        command += ["--port", str(self.port)]
+        guarded = {"PREFECT_SERVER_API_AUTH_STRING": self.auth_string} if self.auth_string else {}
         with out.open("ab") as sink:  # the child keeps its own copy of the file
             self.server = subprocess.Popen(
-                command, env=self.env(IDLE_SERVICES), stdout=sink, stderr=subprocess.STDOUT
+                command, env=self.env(IDLE_SERVICES | guarded), stdout=sink, stderr=subprocess.STDOUT
             )
+        self.wait_until_up(timeout, f"见 {out}")
+
+    def wait_until_up(self, timeout: float = 90, advice: str = "") -> None:
+        """Wait until the server answers its health check, then check that it accepts our auth string."""
+        server = self.server
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.server.poll() is not None:
-                raise PrefectUnavailable("服务", f"进程退出，返回码 {self.server.returncode}，见 {out}")
+            if server is not None and server.poll() is not None:
+                raise PrefectUnavailable("服务", f"进程退出，返回码 {server.returncode}，{advice}")
             with (
                 contextlib.suppress(OSError, urllib.error.URLError),
                 urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as reply,
             ):
                 if reply.status == 200:
+                    self._check_auth()
                     return
             time.sleep(0.25)
-        raise PrefectUnavailable("服务", f"{timeout:.0f} 秒内没有应答，见 {out}")
+        raise PrefectUnavailable(f"服务 {self.api_url}", f"{timeout:.0f} 秒内没有应答，{advice}")
+
+    def _check_auth(self) -> None:
+        request = urllib.request.Request(f"{self.api_url}/admin/version")
+        if self.auth_string is not None:
+            token = base64.b64encode(self.auth_string.encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        try:
+            urllib.request.urlopen(request, timeout=5).close()
+        except urllib.error.HTTPError as exc:
+            if exc.code == 401:
+                raise PrefectUnavailable(
+                    f"服务 {self.api_url}", "拒绝了本机的认证字符串：请核对 BANFA_PREFECT_AUTH_STRING"
+                ) from None
+            raise
 
     def run(self, *args: str) -> None:
         """Run one `prefect` command against the server; raise with its output when it fails."""
+        self.home.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
             [*prefect_command(), *args],
             env=self.env(),
-            cwd=project_file().parent,
+            cwd=self.home,
             capture_output=True,
             text=True,
             check=False,
@@ -175,7 +212,10 @@ class LocalPrefect:
     def deploy(self) -> None:
         """Create the process pool and apply prefect.yaml; both may run again and change nothing else."""
         self.run("work-pool", "create", POOL, "--type", "process", "--overwrite")
-        self.run("--no-prompt", "deploy", "--all", "--prefect-file", str(project_file()))
+        # from a copy under PREFECT_HOME: the installed copy may sit in a folder this user cannot write
+        declared = self.home / "prefect.yaml"
+        shutil.copyfile(project_file(), declared)
+        self.run("--no-prompt", "deploy", "--all", "--prefect-file", str(declared))
 
     def start_worker(
         self,
@@ -186,7 +226,7 @@ class LocalPrefect:
         limit: int = 4,
     ) -> subprocess.Popen[bytes]:
         """Start a process worker on the pool, running at most `limit` flow runs at once."""
-        out = log or self.home / f"{name}.log"
+        out = log or self.log(name)
         command = [*prefect_command(), "worker", "start", "--pool", POOL, "--type", "process", "--name", name]
         command += ["--limit", str(limit)]
         with out.open("ab") as sink:
@@ -203,7 +243,7 @@ class LocalPrefect:
     def start_zygote(self, *, log: Path | None = None, timeout: float = 60) -> Path:
         """Start the warm forking process the launcher hands flow runs to; return its socket."""
         path = self.home / "zygote.sock"
-        out = log or self.home / "zygote.log"
+        out = log or self.log("zygote")
         with out.open("ab") as sink:
             zygote = subprocess.Popen(
                 [sys.executable, "-m", "engine.entrypoints.prefect.zygote", str(path), FLOW_ENTRYPOINT],
@@ -225,7 +265,7 @@ class LocalPrefect:
         self, name: str, *args: str, extra: Mapping[str, str] | None = None, log: Path | None = None
     ) -> subprocess.Popen[bytes]:
         """Start a `banfa` command (the scheduler) beside the workers, stopped with them."""
-        out = log or self.home / f"{name}.log"
+        out = log or self.log(name)
         with out.open("ab") as sink:
             process = subprocess.Popen(
                 [sys.executable, "-m", "engine", *args],
@@ -257,7 +297,55 @@ class LocalPrefect:
         self.server = None
 
 
-def local_prefect(settings: Settings, *, preferred_port: int = 4200) -> LocalPrefect:
-    """A local Prefect for these settings: PREFECT_HOME under the data directory, the first free port."""
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def server_database(settings: Settings) -> str | None:
+    """The Prefect server's database URL with the async driver Prefect needs; None is SQLite."""
+    if settings.prefect_database_url is None:
+        return None
+    import sqlalchemy as sa
+
+    url = sa.make_url(settings.prefect_database_url.get_secret_value())
+    if url.get_backend_name() == "postgresql":
+        url = url.set(drivername="postgresql+asyncpg")
+    elif url.get_backend_name() == "sqlite":
+        url = url.set(drivername="sqlite+aiosqlite")
+    return url.render_as_string(hide_password=False)
+
+
+def local_prefect(settings: Settings, *, preferred_port: int = 4200, exact: bool = False) -> LocalPrefect:
+    """Banfa's Prefect for these settings: PREFECT_HOME under the data directory, the server on the port asked
+    for (when `exact`, as a server other machines reach must be) or the first free one; with no server of its
+    own here (`remote`), the one at BANFA_PREFECT_API_URL."""
     s = settings.resolved()
-    return LocalPrefect(s.data_dir / "prefect", free_port(preferred_port), banfa_environment(s))
+    auth = s.prefect_auth_string.get_secret_value() if s.prefect_auth_string else None
+    port = free_port(preferred_port, s.prefect_host)
+    if exact and port != preferred_port:
+        raise PrefectUnavailable("服务", f"{s.prefect_host}:{preferred_port} 已被占用，其他机器按此端口连接")
+    return LocalPrefect(
+        s.data_dir / "prefect",
+        port,
+        banfa_environment(s),
+        database_url=server_database(s),
+        host=s.prefect_host,
+        auth_string=auth,
+    )
+
+
+def remote_prefect(settings: Settings) -> LocalPrefect:
+    """The Prefect server at BANFA_PREFECT_API_URL, for the parts that run here without it."""
+    s = settings.resolved()
+    if s.prefect_api_url is None:
+        raise PrefectUnavailable("服务地址", "未设置 BANFA_PREFECT_API_URL")
+    if not s.prefect_api_url.rstrip("/").endswith("/api"):
+        raise PrefectUnavailable("服务地址", f"BANFA_PREFECT_API_URL 应以 /api 结尾：{s.prefect_api_url}")
+    auth = s.prefect_auth_string.get_secret_value() if s.prefect_auth_string else None
+    remote = s.prefect_api_url.rstrip("/")
+    return LocalPrefect(s.data_dir / "prefect", 0, banfa_environment(s), auth_string=auth, remote=remote)
