@@ -9,7 +9,9 @@ planner). Every duty is started (起草中) on the planning day, 45 working days
 1. `plan_s`: `plan_all` on the planning day: every duty loaded from the database, its reminders planned and
    inserted, one commit. The pure planner (`plan_duty` on the same duties in memory) is timed beside it.
 2. The ticks between the planning day and the tick's day are simulated, not run: every reminder planned
-   before the tick's day is marked sent in the database.
+   before the tick's day is marked sent in the database; on PostgreSQL the table is then vacuumed and
+   analysed, as autovacuum would have done in the weeks those ticks stand for (without it, the tick's
+   queries ran on statistics of an emptier table and took 44 s instead of 18).
 3. `tick_s`: one `send_due` at 09:00 (Asia/Shanghai) on the tick's day, a Monday, through SMTP to a local
    aiosmtpd sink that only counts what it accepts: one mail per duty (its reminders of the day merged) and
    one weekly digest per notice. The sink runs in its own process, so its memory is not in `peak_rss_mb`.
@@ -282,6 +284,9 @@ def _mark_earlier_ticks(workflow: Workflow, at: dt.datetime) -> int:
             .where(t.c.status == "pending", t.c.send_on < TICK_DAY)
             .values(status="sent", sent_at=at)
         )
+    if workflow.db_engine.dialect.name == "postgresql":
+        with workflow.db_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE reminders")
     return int(result.rowcount)
 
 

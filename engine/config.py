@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     prefect_host: str = "127.0.0.1"  # BANFA_PREFECT_HOST
     prefect_auth_string: SecretStr | None = None  # BANFA_PREFECT_AUTH_STRING
     workers: int = 1  # BANFA_WORKERS: process workers `banfa up` starts on this machine
+    # Days of flow-run history the Prefect server keeps (its db_vacuum service deletes runs that ended earlier,
+    # with their task runs, logs and artifacts); 0 keeps them all. Banfa's own tables keep every dispatch.
+    prefect_retention_days: int = 90  # BANFA_PREFECT_RETENTION_DAYS
     portal_url: str = "http://127.0.0.1:8000"  # links in artifacts and mail; where the portal listens
     portal_secret: SecretStr | None = None  # signs the session cookies; default: <data dir>/portal-secret
     portal_idle_minutes: int = 30  # a session unused this long ends

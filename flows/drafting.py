@@ -2,9 +2,15 @@
 
 `advance_duty` is what the `advance-duty/banfa` deployment runs. It takes the duty, the moment to work as of
 (ISO 8601) and the stage version it was dispatched for; a duty that has moved on since is left to the run
-dispatched for its new version. Each task is one step of engine.services.machine and is recorded in Banfa's
-database under the duty, the stage version and the step, so a rerun after a crash redoes nothing that was done.
-No task waits for a person: the flow ends, and the person's action dispatches the next run.
+dispatched for its new version. Each step (plan, close a window, make one kind of document, finish the stage)
+calls one function of engine.services.machine and is recorded in Banfa's database under the duty, the stage
+version and the step, so a rerun after a crash redoes nothing that was done. No step waits for a person: the
+flow ends, and the person's action dispatches the next run.
+
+The steps run in the flow's body, not as Prefect tasks: a task run costs its own API calls, states and events
+(6 task runs made a run 30 events and 23 states; bench/scale.py), and Banfa's machine_steps table already
+gives what task caching would. The Prefect UI shows, per duty, each run (tagged with the duty, its notice and
+its lead department) and, as artifacts, the documents it made.
 
 The flow is async: a sync flow run costs about a second more, joining its heartbeat thread (DESIGN.md,
 Prefect; bench/workflow.py). Lost runs are found by the reconciler from the dispatch rows, not by heartbeats.
@@ -21,15 +27,12 @@ import os
 import re
 import signal
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 
 from engine.bootstrap import open_workflow
 from engine.config import Settings
-from engine.domain.drafting.versions import DocumentKind
 from engine.domain.ports import Ports
-from engine.domain.workflow.machine import Work
 from engine.services import machine
 from engine.services.views import timeline
 
@@ -47,7 +50,7 @@ def _ports() -> Ports:
 
 
 def _boundary(name: str) -> None:
-    """A task boundary. When the tests ask for it, die here the hard way: the worker and this run with it.
+    """A step boundary. When the tests ask for it, die here the hard way: the worker and this run with it.
 
     The worker's process group holds the worker and the process it started for this run (the launcher, when the
     run was forked by the zygote, which says which group that is).
@@ -57,27 +60,6 @@ def _boundary(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-@task(name="plan", cache_policy=NO_CACHE)
-async def plan(duty_id: str, now: dt.datetime, stage_version: int | None) -> Work | None:
-    return machine.plan(duty_id, now, ports=_ports(), stage_version=stage_version)
-
-
-@task(name="close-window", cache_policy=NO_CACHE)
-async def close_window(work: Work) -> int | None:
-    return machine.close_window(work, ports=_ports())
-
-
-@task(name="make-documents", task_run_name="make-{kind}", cache_policy=NO_CACHE)
-async def make_documents(work: Work, kind: DocumentKind) -> tuple[str, ...]:
-    return machine.make_documents(work, kind, ports=_ports())
-
-
-@task(name="finish-stage", cache_policy=NO_CACHE)
-async def finish(work: Work) -> bool:
-    return machine.finish(work, ports=_ports())
-
-
-@task(name="artifacts", cache_policy=NO_CACHE)
 async def publish_artifacts(duty_id: str, stored: list[str]) -> None:
     """A markdown summary of the duty, and a link to each document this run stored."""
     ports, portal = _ports(), _settings().portal_url.rstrip("/")
@@ -115,20 +97,21 @@ async def advance_duty(duty_id: str, now: str, stage_version: int | None = None)
     at = dt.datetime.fromisoformat(now)
     if at.tzinfo is None:
         raise ValueError(f"now must carry its UTC offset: {now!r}")
+    ports = _ports()
     stored: list[str] = []
     expected = stage_version
     _boundary("start")
-    while (work := await plan(duty_id, at, expected)) is not None:
+    while (work := machine.plan(duty_id, at, ports=ports, stage_version=expected)) is not None:
         if work.closes_window:
-            expected = await close_window(work)
+            expected = machine.close_window(work, ports=ports)
             _boundary("close-window")
             if expected is None:
                 break
             continue
         for kind in work.kinds:
-            stored += await make_documents(work, kind)
+            stored += machine.make_documents(work, kind, ports=ports)
             _boundary(f"make-{kind.value}")
-        await finish(work)
+        machine.finish(work, ports=ports)
         _boundary("finish-stage")
         expected = work.stage_version
     await publish_artifacts(duty_id, stored)

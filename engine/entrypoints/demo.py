@@ -147,6 +147,7 @@ def replay(
     parallel: int = 1,
     duties: int | None = None,
     mailing: Mailing | None = None,
+    copies: int = 1,
 ) -> DemoResult:
     """Run the whole 2007 replay against a fresh database; return what it left behind.
 
@@ -155,15 +156,18 @@ def replay(
     tick goes first. Reminders go to `mailing` (the settings' outbox when None), dated with the simulated time.
     With `parallel` above 1, that many duties are driven at once between two ticks (each duty's own steps stay
     in order), so a replay through Prefect keeps several workers' runs busy. The result is the same either way.
-    `duties` limits the replay to the first few duties (for measurements).
+    `duties` limits the replay to the first few duties of each notice, and `copies` replays that many notices,
+    copies of the seed under new ids (`sfb2007-129`, `sfb2007-129-c02`, …), at once (for measurements at scale).
     """
-    catalogue = next(c for c in load_rules(settings).catalogues() if c.notice.id == "sfb2007-129")
-    setup_people(workflow, catalogue)
-    ingest_notice(catalogue, actor="admin", now=START, ports=workflow.ports)
+    seed = next(c for c in load_rules(settings).catalogues() if c.notice.id == "sfb2007-129")
+    setup_people(workflow, seed)
+    catalogues = [seed, *(copy_of(seed, n) for n in range(2, copies + 1))]
+    for catalogue in catalogues:
+        ingest_notice(catalogue, actor="admin", now=START, ports=workflow.ports)
     settled = replace(workflow, dispatcher=Settled(workflow.dispatcher, workflow.ports))
     clock = Clock(settled)
     post = mailing or mailing_for(settings)
-    specs = catalogue.duties[:duties] if duties is not None else catalogue.duties
+    specs = [spec for c in catalogues for spec in (c.duties[:duties] if duties is not None else c.duties)]
     scripts = [_drive(settled, clock, spec, i) for i, spec in enumerate(specs)]
 
     def tick(now: dt.datetime) -> None:
@@ -172,6 +176,13 @@ def replay(
 
     _run_timeline(scripts, clock, tick, parallel)
     return _summary(settled, post)
+
+
+def copy_of(seed: Catalogue, n: int) -> Catalogue:
+    """The seed's catalogue as the n-th notice of a replay at scale: the same duties under new ids."""
+    notice = replace(seed.notice, id=f"{seed.notice.id}-c{n:02d}", number=f"深府办〔2007〕{1000 + n}号")
+    duties = tuple(replace(d, id=d.id.replace(seed.notice.id, notice.id, 1)) for d in seed.duties)
+    return replace(seed, notice=notice, duties=duties)
 
 
 Script = Generator[dt.datetime, None, None]

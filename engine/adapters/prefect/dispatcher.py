@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import inspect
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -27,7 +26,6 @@ import httpx
 import prefect.context
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
-from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectException
 from prefect.settings import (
     PREFECT_API_AUTH_STRING,
@@ -43,6 +41,7 @@ from engine.domain.workflow.model import Duty
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.objects import FlowRun
 
 log = logging.getLogger("banfa.dispatch")
 
@@ -103,6 +102,7 @@ class PrefectDispatcher:
         self.api_url = api_url
         self.auth_string = auth_string
         self._prefect_settings: Settings | None = None
+        self._deployment_id: UUID | None = None
         self.deployment = deployment
         self.stall_after = stall_after
 
@@ -208,19 +208,10 @@ class PrefectDispatcher:
             }
             tag = f"dispatch:{dispatch.token}"
             try:
-                with self._settings():
-                    run = run_deployment(
-                        self.deployment,
-                        parameters=parameters,
-                        timeout=0,
-                        idempotency_key=dispatch.key,
-                        as_subflow=False,
-                        tags=[*labels, tag],
-                    )
+                run = self._create(parameters, dispatch.key, [*labels, tag])
             except (httpx.HTTPError, PrefectException, OSError) as exc:
                 log.warning("未能提交任务 %s 的后台运行（%s），稍后由对账程序重新提交", dispatch.key, exc)
                 return
-            assert not inspect.isawaitable(run)  # called from sync code, run_deployment runs synchronously
             if tag in run.tags:
                 with self.uow() as uow:
                     uow.dispatches.set_run(dispatch.key, str(run.id))
@@ -230,6 +221,23 @@ class PrefectDispatcher:
             if not self._record(dispatch):
                 return
         log.warning("任务 %s 的后台运行键已被占用 %d 次，放弃提交", dispatch.duty_id, MAX_ATTEMPTS)
+
+    def _create(self, parameters: dict[str, object], key: str, tags: list[str]) -> FlowRun:
+        """Create the run from the deployment, as `run_deployment(timeout=0, as_subflow=False)` does, with the
+        deployment's id kept: a dispatch is then one API call instead of two. A deployment that is gone (applied
+        again under a new id) is looked up once more."""
+        with self._client() as client:
+            for fresh in (False, True):
+                if self._deployment_id is None or fresh:
+                    self._deployment_id = client.read_deployment_by_name(self.deployment).id
+                try:
+                    return client.create_flow_run_from_deployment(
+                        self._deployment_id, parameters=parameters, idempotency_key=key, tags=tags
+                    )
+                except ObjectNotFound:
+                    if fresh:
+                        raise
+        raise AssertionError("unreachable")
 
     def _settings(self) -> AbstractContextManager[object]:
         """Talk to the configured server, whatever PREFECT_API_URL the process started with.

@@ -35,6 +35,9 @@ def _convert(processor: Any, value: Any) -> Any:
     return processor(value) if processor is not None else value
 
 
+_ANALYZE_AFTER = 10_000
+
+
 def _chunks(keys: list[str]) -> list[list[str]]:
     return [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
 
@@ -110,10 +113,30 @@ class SqlReminderLog:
             )
             for r in reminders
         ]
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        sql = f"INSERT INTO reminders ({', '.join(_INSERTED)}) VALUES ({', '.join([mark] * len(_INSERTED))})"
-        sql += " ON CONFLICT (key) DO NOTHING"
-        self.c.exec_driver_sql(sql, rows)
+        if dialect.name != "postgresql":
+            marks = ", ".join("?" * len(_INSERTED))
+            sql = f"INSERT INTO reminders ({', '.join(_INSERTED)}) VALUES ({marks}) ON CONFLICT (key) DO NOTHING"
+            self.c.exec_driver_sql(sql, rows)
+            return
+        # PostgreSQL: COPY into a temporary table, then one INSERT … SELECT: 240,000 rows took 6.2 s as an
+        # executemany (a statement each, even pipelined) and 32 s as INSERTs of 1,000 rows (bench/reminders.py).
+        # Then fresh statistics, so that the next tick's queries by subject use the index rather than a plan
+        # made for an empty table.
+        columns = ", ".join(_INSERTED)
+        self.c.exec_driver_sql(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS reminders_planned (LIKE reminders) ON COMMIT DELETE ROWS"
+        )
+        cursor = self.c.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY reminders_planned ({columns}) FROM STDIN") as copy:
+            for values in rows:
+                copy.write_row(values)
+        self.c.exec_driver_sql(
+            f"INSERT INTO reminders ({columns}) SELECT {columns} FROM reminders_planned"
+            " ON CONFLICT (key) DO NOTHING"
+        )
+        self.c.exec_driver_sql("TRUNCATE reminders_planned")
+        if len(rows) >= _ANALYZE_AFTER:
+            self.c.exec_driver_sql("ANALYZE reminders")
 
     def cancel(self, keys: list[str]) -> None:
         for chunk in _chunks(keys):

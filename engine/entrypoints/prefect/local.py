@@ -110,6 +110,7 @@ class LocalPrefect:
     host: str = "127.0.0.1"  # where the server listens
     auth_string: str | None = None  # "user:password" of the server's API, sent by every client
     remote: str | None = None  # the API of a server elsewhere: then this object starts no server
+    retention_days: int = 0  # flow-run history the server keeps; 0: all
 
     @property
     def url(self) -> str:
@@ -160,9 +161,22 @@ class LocalPrefect:
         guarded = {"PREFECT_SERVER_API_AUTH_STRING": self.auth_string} if self.auth_string else {}
         with out.open("ab") as sink:  # the child keeps its own copy of the file
             self.server = subprocess.Popen(
-                command, env=self.env(IDLE_SERVICES | guarded), stdout=sink, stderr=subprocess.STDOUT
+                command,
+                env=self.env(IDLE_SERVICES | guarded | self.retention()),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
             )
         self.wait_until_up(timeout, f"见 {out}")
+
+    def retention(self) -> dict[str, str]:
+        """Prefect's db_vacuum settings: flow runs (and their task runs, logs, artifacts) that ended more than
+        `retention_days` ago are deleted, hourly; events are kept for Prefect's own 7 days either way."""
+        if self.retention_days <= 0:
+            return {}
+        return {
+            "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs",
+            "PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD": str(self.retention_days * 86400),
+        }
 
     def wait_until_up(self, timeout: float = 90, advice: str = "") -> None:
         """Wait until the server answers its health check, then check that it accepts our auth string."""
@@ -336,6 +350,7 @@ def local_prefect(settings: Settings, *, preferred_port: int = 4200, exact: bool
         database_url=server_database(s),
         host=s.prefect_host,
         auth_string=auth,
+        retention_days=s.prefect_retention_days,
     )
 
 
