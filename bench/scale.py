@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,8 +54,8 @@ VACUUM_LOOP_S = "5"  # the bench's own: Prefect's db_vacuum runs hourly
 class TimedSettled(demo.Settled):
     """The replay's waiting dispatcher, timing each action that had machine work until the work was done."""
 
-    latencies: list[float] = []
-    lock = threading.Lock()
+    latencies: ClassVar[list[float]] = []
+    lock: ClassVar[threading.Lock] = threading.Lock()
 
     def advance(self, duty_id: str, now: object) -> None:  # type: ignore[override]
         started = time.perf_counter()

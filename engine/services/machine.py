@@ -8,6 +8,7 @@ half-way and run again neither loses nor duplicates anything.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from engine.domain.departments import Registry
 from engine.domain.drafting.compose import Drafting, Parties, compose_duty
@@ -21,6 +22,8 @@ from engine.domain.workflow.model import Duty
 from engine.domain.workflow.people import SYSTEM
 from engine.services.documents import filename_for
 from engine.services.reminders.planning import replan
+
+log = logging.getLogger("banfa.dispatch")
 
 STEP_ACTIONS = (
     "start",
@@ -128,23 +131,37 @@ def advance(duty_id: str, now: dt.datetime, *, ports: Ports, stage_version: int 
 
 
 class InProcessDispatcher:
-    """The Dispatcher port without Prefect: do the machine work at once, in this process."""
+    """The Dispatcher port without Prefect: do the machine work at once, in this process.
+
+    The person's action has been committed when `advance` runs, so a store that fails part-way (a full disk,
+    a database gone) must not be reported as the action failing: the work stays pending, as after a failed
+    Prefect run, and is logged; the reconciler (the scheduler's job, `banfa reconcile`) does it again.
+    """
 
     def __init__(self, ports: Ports) -> None:
         self.ports = ports
 
     def advance(self, duty_id: str, now: dt.datetime) -> None:
-        advance(duty_id, now, ports=self.ports)
+        self._attempt(duty_id, now)
 
     def reconcile(self, now: dt.datetime) -> list[str]:
-        """Redo the machine work a crash left undone, as of when each stage began."""
+        """Redo the machine work a crash left undone, as of when each stage began; one duty's failure does
+        not keep the others waiting."""
         with self.ports.uow() as uow:
             duties = uow.duties.list()
         again = [d.id for d in duties if work_for(d, resume_at(d, now)) is not None]
         for duty in duties:
             if duty.id in again:
-                advance(duty.id, resume_at(duty, now), ports=self.ports)
+                self._attempt(duty.id, resume_at(duty, now))
         return again
+
+    def _attempt(self, duty_id: str, now: dt.datetime) -> None:
+        """Advance the duty; when a store fails (an OSError, Banfa's Unavailable errors among them), leave
+        the work pending for the reconciler and say so."""
+        try:
+            advance(duty_id, now, ports=self.ports)
+        except OSError as exc:
+            log.warning("任务 %s 的后台处理未完成（%s），稍后由对账程序重做", duty_id, exc)
 
 
 def drafting_of(duty: Duty, notice: NoticeRecord, ports: Ports, now: dt.datetime) -> Drafting:

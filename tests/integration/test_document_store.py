@@ -24,6 +24,7 @@ from engine.domain.ports import DocumentStore
 from engine.errors import DocumentNotFound
 from tests.support import databases
 from tests.support.fakes import InMemoryDocumentStore
+from tests.support.faulty_store import FullDiskStore
 
 
 def _sqlite_store(tmp: Path) -> SqlDocumentStore:
@@ -35,12 +36,22 @@ def _sqlite_store(tmp: Path) -> SqlDocumentStore:
     return store
 
 
+def _full_disk_with_room(tmp: Path) -> FullDiskStore:
+    """The fault-injecting store over SQLite, armed with room to spare: counting puts changes nothing else."""
+    store = FullDiskStore(_sqlite_store(tmp))
+    store.fill_after(1000)
+    return store
+
+
 STORES: dict[str, Callable[[Path], DocumentStore]] = {
     "file": lambda tmp: FileDocumentStore(tmp / "documents"),
     "memory": lambda tmp: InMemoryDocumentStore(),
     "sqlite": _sqlite_store,
     # The session's PostgreSQL database, emptied; skipped when BANFA_TEST_DATABASE_URL is not set.
     "postgresql": lambda tmp: SqlDocumentStore(databases.emptied_postgresql_engine()),
+    # The full-disk fault of tests/integration/test_full_disk.py, unarmed and armed with room to spare.
+    "full-disk-unarmed": lambda tmp: FullDiskStore(FileDocumentStore(tmp / "documents")),
+    "full-disk-with-room": _full_disk_with_room,
 }
 
 DUTY = "sfb2007-129-02-02-1-caizheng"

@@ -16,6 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event
 
+from engine.errors import DatabaseUnavailable
+
 BEGIN_OPTION = "sqlite_begin"  # a connection execution option: DEFERRED (default), IMMEDIATE or EXCLUSIVE
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 _PRAGMAS = ("PRAGMA busy_timeout=5000", "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON")
@@ -32,6 +34,24 @@ def make_engine(url: str) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return sa.create_engine(parsed, pool_pre_ping=True)
+
+
+def unavailable(db_engine: Engine, exc: sa.exc.OperationalError) -> DatabaseUnavailable:
+    """Banfa's error for a database that cannot be reached, went away, or stayed locked: it names the database
+    without its password, and gives the driver's reason without the SQL (whose parameters may be a document)."""
+    database = db_engine.url.render_as_string(hide_password=True)
+    return DatabaseUnavailable(database, str(exc.orig or exc).strip())
+
+
+@contextmanager
+def connected(db_engine: Engine) -> Iterator[Connection]:
+    """Open a connection for reading outside a unit of work; the database failing at the connect or at any
+    statement raises DatabaseUnavailable, never the driver's error."""
+    try:
+        with db_engine.connect() as conn:
+            yield conn
+    except sa.exc.OperationalError as exc:
+        raise unavailable(db_engine, exc) from exc
 
 
 def default_url(data_dir: Path) -> str:

@@ -10,7 +10,9 @@ lose the next one too. The unique key (duty, kind, variant, version) still guard
 
 Errors are those of the file adapter: an unknown or malformed id, or bytes that no longer match the recorded
 checksum, raise `DocumentNotFound`; a naive `now`, or a duty id or variant that is not an ASCII slug, raise
-ValueError before anything is written.
+ValueError before anything is written. A put the database cannot take (its disk is full, it stays locked, it
+cannot be reached) raises DatabaseUnavailable, an OSError, as a full disk does in the file adapter, and the
+transaction leaves no row behind.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from engine.adapters.sql.connection import begin_immediate, take_turns
+from engine.adapters.sql.connection import begin_immediate, connected, take_turns, unavailable
 from engine.adapters.sql.schema import documents
 from engine.domain.drafting.versions import (
     DocumentKind,
@@ -61,7 +63,7 @@ class SqlDocumentStore:
         """Return a version's record; raise DocumentNotFound."""
         if not _DOCUMENT_ID.fullmatch(document_id):
             raise DocumentNotFound(document_id)
-        with self.db_engine.connect() as conn:
+        with connected(self.db_engine) as conn:
             row = conn.execute(sa.select(*_RECORD).where(documents.c.id == document_id)).first()
         if row is None:
             raise DocumentNotFound(document_id)
@@ -72,7 +74,7 @@ class SqlDocumentStore:
         if not _DOCUMENT_ID.fullmatch(document_id):
             raise DocumentNotFound(document_id)
         query = sa.select(documents.c.data, documents.c.checksum).where(documents.c.id == document_id)
-        with self.db_engine.connect() as conn:
+        with connected(self.db_engine) as conn:
             row = conn.execute(query).first()
         if row is None or checksum(row.data) != row.checksum:
             raise DocumentNotFound(document_id)
@@ -92,25 +94,28 @@ class SqlDocumentStore:
             query = query.where(documents.c.kind == kind.value)
         if variant is not None:
             query = query.where(documents.c.variant == variant)
-        with self.db_engine.connect() as conn:
+        with connected(self.db_engine) as conn:
             return [_version(row) for row in conn.execute(query)]
 
     def latest(self, duty_id: str, kind: DocumentKind, variant: str = "") -> DocumentVersion | None:
         """Return the newest version of a duty's document of one kind and variant, or None."""
         if not _is_duty_id(duty_id):
             return None
-        with self.db_engine.connect() as conn:
+        with connected(self.db_engine) as conn:
             return _newest(conn, duty_id, kind, variant)
 
     def _store(self, document: NewDocument) -> DocumentVersion:
         """In one write transaction, return the newest version if it holds these bytes, else add the next."""
-        with begin_immediate(self.db_engine) as conn:
-            take_turns(conn, f"banfa.documents:{document.duty_id}")
-            newest = _newest(conn, document.duty_id, document.kind, document.variant)
-            if newest is not None and newest.checksum == checksum(document.data):
-                return newest
-            record = document.as_version(newest.version + 1 if newest else 1)
-            conn.execute(sa.insert(documents).values(**_row(record), data=document.data))
+        try:
+            with begin_immediate(self.db_engine) as conn:
+                take_turns(conn, f"banfa.documents:{document.duty_id}")
+                newest = _newest(conn, document.duty_id, document.kind, document.variant)
+                if newest is not None and newest.checksum == checksum(document.data):
+                    return newest
+                record = document.as_version(newest.version + 1 if newest else 1)
+                conn.execute(sa.insert(documents).values(**_row(record), data=document.data))
+        except sa.exc.OperationalError as exc:  # its message would carry the SQL and the document's bytes
+            raise unavailable(self.db_engine, exc) from exc
         return record
 
 

@@ -1,13 +1,16 @@
 """One transaction with every repository over it: the unit of work services use through the port.
 
 The unit of work opens one connection in one transaction (BEGIN IMMEDIATE on SQLite, so writers take turns)
-and rolls back unless committed; services never see it. A duty is saved with an optimistic lock: the update
-names the version it read, and a stale version raises ConcurrencyConflict with nothing written. Its audit
-events, reviews and extensions are append-only; its consultation rows are rewritten with it.
+and rolls back unless committed; services never see it. A database that cannot be reached, goes away in the
+middle (a restart) or stays locked raises DatabaseUnavailable, never the driver's error. A duty is saved with
+an optimistic lock: the update names the version it read, and a stale version raises ConcurrencyConflict with
+nothing written. Its audit events, reviews and extensions are append-only; its consultation rows are rewritten
+with it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 from typing import Self
 
@@ -15,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from engine.adapters.sql.audit import SqlAuditLog
-from engine.adapters.sql.connection import BEGIN_OPTION
+from engine.adapters.sql.connection import BEGIN_OPTION, unavailable
 from engine.adapters.sql.duties import SqlDuties
 from engine.adapters.sql.machine import SqlDispatchLog, SqlMachineLog
 from engine.adapters.sql.notices import SqlDepartments, SqlNotices
@@ -69,13 +72,17 @@ class SqlUnitOfWork:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self.transaction.is_active:
-            self.transaction.rollback()
+        """Roll back unless committed, and close. The database going away (or staying locked) in the middle
+        of the transaction, or at its commit, leaves as DatabaseUnavailable, as it does at the start."""
+        with contextlib.suppress(sa.exc.OperationalError):  # a lost connection's transaction is rolled back
+            if self.transaction.is_active:
+                self.transaction.rollback()
         self.connection.close()
+        if isinstance(exc, sa.exc.OperationalError):
+            raise self._unavailable(exc) from exc
 
     def _unavailable(self, exc: sa.exc.OperationalError) -> DatabaseUnavailable:
-        database = self.db_engine.url.render_as_string(hide_password=True)
-        return DatabaseUnavailable(database, str(exc.orig or exc).strip())
+        return unavailable(self.db_engine, exc)
 
     def commit(self) -> None:
         if self.read_only:
