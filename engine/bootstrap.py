@@ -100,6 +100,16 @@ class LazyTemplates:
         return renderer(self.directory).render(content)
 
 
+def preload(settings: Settings) -> None:
+    """Import and load what every document needs and nothing changes: the Word templates and the wording, with
+    python-docx and Jinja2. The zygote does it once before it forks, instead of every flow run (0.2 s each)."""
+    from engine.adapters.drafting.render import renderer
+    from engine.adapters.wording import wording
+
+    renderer(settings.templates)
+    wording(settings.templates / "text")
+
+
 def load_rules(settings: Settings) -> Rules:
     directory = settings.rules
     registries = load_registries(directory, demo_contacts=settings.demo_contacts)

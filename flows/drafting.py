@@ -30,7 +30,7 @@ import signal
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
-from engine.bootstrap import open_workflow
+from engine.bootstrap import open_workflow, preload
 from engine.config import Settings
 from engine.domain.ports import Ports
 from engine.services import machine
@@ -47,6 +47,12 @@ def _settings() -> Settings:
 @functools.cache
 def _ports() -> Ports:
     return open_workflow(_settings()).ports
+
+
+def warm() -> None:
+    """Called by the zygote before it forks (engine.entrypoints.prefect.zygote): the templates every run uses.
+    The settings are read here and not cached, since each run reads its own from its environment."""
+    preload(Settings().resolved())
 
 
 def _boundary(name: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -214,3 +215,39 @@ def test_a_contact_that_cannot_be_written_into_a_mail_fails_alone(
     assert others and all(statuses[k] == "sent" for k in others), {k: statuses[k] for k in others}
     assert not [k for k, s in statuses.items() if s in ("sending", "uncertain")]
     assert set(smtp.sink.reminder_keys()) == {k for k, s in statuses.items() if s == "sent"}
+
+
+def test_the_scheduler_killed_at_a_seeded_random_mail_sends_each_reminder_once_or_marks_it_uncertain(
+    wired: tuple[Workflow, Settings], smtp: SmtpServer
+) -> None:
+    """`banfa reminders send-due` is the scheduler's tick with the clock passed in: killed with SIGKILL as the
+    server takes its n-th mail (n drawn from BANFA_FAULT_SEED), then the next ticks after the claim lease."""
+    workflow, settings = wired
+    _consult_everywhere(workflow)
+    with workflow.ports.uow() as uow:
+        due = {s.key for s in uow.reminders.list(due_before=DAY.date() + dt.timedelta(days=1))}
+    assert due
+    seed = int(os.environ.get("BANFA_FAULT_SEED", "20071211"))
+    nth = random.Random(seed).randint(1, 12)
+    sender: list[subprocess.Popen[bytes]] = []
+
+    def kill_at_the_nth() -> None:
+        if len(smtp.sink.messages) + 1 == nth and sender and sender[0].poll() is None:
+            sender[0].kill()
+            sender[0].wait()
+
+    smtp.sink.on_data = kill_at_the_nth
+    sender.append(subprocess.Popen(_send_due_command(DAY), env=_environment(settings), cwd=ROOT))
+    code = sender[0].wait(120)
+    print(f"killed at mail {nth}: exit {code}, {len(smtp.sink.messages)} mails taken")
+    smtp.sink.on_data = None
+    mailing = mailing_for(settings)
+    send_due(DAY + dt.timedelta(minutes=11), ports=workflow.ports, mailing=mailing)  # after the claim lease
+    send_due(DAY + dt.timedelta(hours=1), ports=workflow.ports, mailing=mailing)
+    keys = smtp.sink.reminder_keys()
+    statuses = _statuses(workflow)
+    assert len(keys) == len(set(keys)), f"a reminder was mailed twice (seed {seed}, killed at mail {nth})"
+    assert code == -signal.SIGKILL or len(smtp.sink.messages) < nth  # killed, or had fewer mails to send
+    for key in due & {k for k, s in statuses.items() if s in ("pending", "sending")}:
+        pytest.fail(f"{key} was due and is still {statuses[key]} (seed {seed})")
+    assert {k for k in due if statuses[k] == "sent"} <= set(keys)

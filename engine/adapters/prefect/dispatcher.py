@@ -29,6 +29,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.exceptions import ObjectNotFound, PrefectException
 from prefect.settings import (
     PREFECT_API_AUTH_STRING,
+    PREFECT_API_TLS_INSECURE_SKIP_VERIFY,
     PREFECT_API_URL,
     PREFECT_CLIENT_MAX_RETRIES,
     Settings,
@@ -254,6 +255,10 @@ class PrefectDispatcher:
             updates: dict[object, object] = {PREFECT_API_URL: self.api_url, PREFECT_CLIENT_MAX_RETRIES: 40}
             if self.auth_string is not None:
                 updates[PREFECT_API_AUTH_STRING] = self.auth_string
+            if self.api_url.startswith(
+                "http://"
+            ):  # no TLS to verify: each client skips loading the CA bundle
+                updates[PREFECT_API_TLS_INSECURE_SKIP_VERIFY] = True
             self._prefect_settings = context.settings.copy_with_update(updates=updates)  # type: ignore[arg-type]
         return prefect.context.SettingsContext(profile=context.profile, settings=self._prefect_settings)
 

@@ -11,7 +11,9 @@ class Dispatcher(Protocol):
 
     def advance(self, duty_id: str, now: dt.datetime) -> None:
         """Have the machine work of the duty's current stage done, as of `now`, once; calling again is safe.
-        In-process it is done on return; through Prefect a run is asked for and not waited on."""
+        In-process it is done on return, unless a store failed (a full disk, the database gone): then it stays
+        pending for `reconcile`, as a failed run does; through Prefect a run is asked for and not waited on.
+        Either way the person's action, committed before, stands."""
         ...
 
     def reconcile(self, now: dt.datetime) -> list[str]:

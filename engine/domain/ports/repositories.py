@@ -103,7 +103,8 @@ class DepartmentRepository(Protocol):
 
 class UnitOfWork(Protocol):
     """One transaction and the repositories over it; used as a context manager that rolls back unless
-    `commit` was called. Entering raises DatabaseUnavailable when the database cannot be reached."""
+    `commit` was called. Entering, a statement or the commit raises DatabaseUnavailable when the database
+    cannot be reached or goes away."""
 
     @property
     def duties(self) -> DutyRepository: ...

@@ -12,6 +12,7 @@ kills itself.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -26,11 +27,19 @@ from pathlib import Path
 
 
 def _preload(entrypoint: str) -> None:
-    """Import Prefect's flow engine and the flow's module, named as a deployment names it
-    (`module:function`)."""
+    """Import Prefect's flow engine and the flow's module, named as a deployment names it (`module:function`),
+    let the module load what every run needs (its `warm()`, when it has one), then freeze the heap.
+
+    Frozen, the objects loaded so far are left alone by the children's garbage collector, so the pages that
+    hold them stay shared instead of being copied into every child (a run touched 18,000 pages otherwise).
+    """
     import prefect.flow_engine  # noqa: F401  # not prefect.engine: the child runs it as __main__
 
-    importlib.import_module(entrypoint.partition(":")[0])
+    module = importlib.import_module(entrypoint.partition(":")[0])
+    warm = getattr(module, "warm", None)
+    if callable(warm):
+        warm()
+    gc.freeze()
 
 
 def _reap(_signum: int, _frame: object) -> None:
