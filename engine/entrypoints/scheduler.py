@@ -3,8 +3,9 @@
 The jobs live in a memory job store, rebuilt at every start from Banfa's own tables (a job store must never be
 shared between schedulers): a tick every `scheduler_tick_seconds` and at 09:00 (due reminders, the weekly
 digest, consultation windows that ended), the reconciler, the daily backup at 02:30, and a one-off job at the
-next day a planned reminder is due. Only the active scheduler runs them; a second one started by mistake finds the first (a PostgreSQL
-advisory lock, or a lease row on SQLite) and waits as a standby until it goes away.
+next day a planned reminder is due. Only the active scheduler runs them; a second one started by mistake
+finds the first (a PostgreSQL advisory lock, or a lease row on SQLite) and waits as a standby until it goes
+away.
 
 This is an entrypoint: it reads the clock, and passes `now` to everything it calls.
 """

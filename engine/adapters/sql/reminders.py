@@ -126,8 +126,9 @@ class SqlReminderLog:
         self.c.exec_driver_sql(
             "CREATE TEMPORARY TABLE IF NOT EXISTS reminders_planned (LIKE reminders) ON COMMIT DELETE ROWS"
         )
-        cursor = self.c.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY reminders_planned ({columns}) FROM STDIN") as copy:
+        raw: Any = self.c.connection.driver_connection  # psycopg's, in this transaction
+        statement = f"COPY reminders_planned ({columns}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for values in rows:
                 copy.write_row(values)
         self.c.exec_driver_sql(

@@ -1,6 +1,6 @@
 """The verbs that run Banfa's processes: `banfa up` (a Prefect server, the deployment, a warm zygote, workers,
-the scheduler and the portal, or the parts `--role` names), `banfa serve` (the portal alone) and `banfa reconcile` (dispatch again what a
-crash lost)."""
+the scheduler and the portal, or the parts `--role` names), `banfa serve` (the portal alone) and
+`banfa reconcile` (dispatch again what a crash lost)."""
 
 from __future__ import annotations
 
