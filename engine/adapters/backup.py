@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from engine.adapters.sql import dump
 from engine.adapters.sql.connection import default_url, make_engine
+from engine.domain.workflow.model import local_date
 from engine.errors import BackupDamaged, RestoreRefused
 
 FORMAT = 1
@@ -146,8 +147,7 @@ def restore(archive_path: Path, data_dir: Path, database_url: str | None, *, now
                 with path.open("rb") as fh:
                     yield from fh
 
-        today = now.astimezone(created.tzinfo).date() if created.tzinfo else now.date()
-        uncertain = _load(url, revision, read, today)
+        uncertain = _load(url, revision, read, local_date(now))  # the reminders' day, as a tick counts it
         documents = _move(staging / "documents", data_dir / "documents")
         _move(staging / "rules", data_dir / RULES_BACK)
         if (staging / SECRET).is_file() and not (data_dir / SECRET).exists():

@@ -20,6 +20,7 @@ from engine.domain.ports import NoticeRecord, Ports
 from engine.domain.workflow.machine import Work, resume_at, work_for
 from engine.domain.workflow.model import Duty
 from engine.domain.workflow.people import SYSTEM
+from engine.errors import EngineError, Unavailable
 from engine.services.documents import filename_for
 from engine.services.reminders.planning import replan
 
@@ -161,6 +162,8 @@ class InProcessDispatcher:
         try:
             advance(duty_id, now, ports=self.ports)
         except OSError as exc:
+            if isinstance(exc, EngineError) and not isinstance(exc, Unavailable):
+                raise  # a Banfa error that is not a store failing (Forbidden is a PermissionError too)
             log.warning("任务 %s 的后台处理未完成（%s），稍后由对账程序重做", duty_id, exc)
 
 
