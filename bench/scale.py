@@ -3,7 +3,7 @@
 1. The baseline: the 2007 replay (engine.entrypoints.demo) of `--copies` notices (the seed and copies of it
    under new ids: 10 × 22 = 220 duties), with the in-process dispatcher, on a fresh PostgreSQL database.
 2. The same replay through Prefect as the scale-out runs it: a Prefect server on its own PostgreSQL database,
-   the deployment, the zygote and `--workers` process workers, Banfa on another fresh PostgreSQL database,
+   the deployment and `--workers` Banfa workers, Banfa on another fresh PostgreSQL database,
    `--parallel` duties driven at once.
 
 Figures (the last line is one JSON object):
@@ -120,13 +120,19 @@ def _wait_final(db: sa.Engine, timeout: float = 120) -> None:
             time.sleep(0.5)
 
 
-def _timings(db: sa.Engine) -> tuple[float, float]:
+def _timings(db: sa.Engine) -> dict[str, float]:
+    """Medians over the runs: created → claimed by a worker (Pending), claimed → running, running → ended."""
     with db.connect() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT extract(epoch FROM start_time - created), extract(epoch FROM end_time - start_time)"
-            " FROM flow_run WHERE start_time IS NOT NULL AND end_time IS NOT NULL"
+            "SELECT extract(epoch FROM p.timestamp - r.created), extract(epoch FROM r.start_time - p.timestamp),"
+            " extract(epoch FROM r.end_time - r.start_time)"
+            " FROM flow_run r JOIN flow_run_state p ON p.flow_run_id = r.id AND p.type = 'PENDING'"
+            " WHERE r.start_time IS NOT NULL AND r.end_time IS NOT NULL"
         ).all()
-    return statistics.median(float(r[0]) for r in rows), statistics.median(float(r[1]) for r in rows)
+    return {
+        name: statistics.median(float(r[i]) for r in rows)
+        for i, name in enumerate(("claim", "start", "running"))
+    }
 
 
 def _prune(db: sa.Engine, timeout: float = 120) -> float:
@@ -160,7 +166,6 @@ def _through_prefect(folder: Path, server: str, args: argparse.Namespace) -> dic
         try:
             local.start_server()
             local.deploy()
-            local.start_zygote()
             wired = {"BANFA_DATABASE_URL": banfa_url}
             for n in range(args.workers):
                 local.start_worker(name=f"bench-{n}", extra=wired, limit=args.limit)
@@ -171,7 +176,7 @@ def _through_prefect(folder: Path, server: str, args: argparse.Namespace) -> dic
             )
             _wait_final(db)
             loaded, counts = _size(db), _counts(db)
-            pickup, running = _timings(db)
+            timings = _timings(db)
             prune_s = _prune(db)
             pruned, left = _size(db), _counts(db)
         finally:
@@ -185,8 +190,7 @@ def _through_prefect(folder: Path, server: str, args: argparse.Namespace) -> dic
         "pruned": pruned,
         "counts": counts,
         "left": left,
-        "pickup": pickup,
-        "running": running,
+        "timings": timings,
         "prune_s": prune_s,
     }
 
@@ -232,8 +236,9 @@ def main() -> None:
         "events_per_flow_run": round(counts["events"] / runs, 1),
         "logs_per_flow_run": round(counts["log"] / runs, 1),
         "states_per_flow_run": round((counts["flow_run_state"] + counts["task_run_state"]) / runs, 1),
-        "run_pickup_median_s": round(float(p["pickup"]), 2),  # type: ignore[arg-type]
-        "run_median_s": round(float(p["running"]), 2),  # type: ignore[arg-type]
+        "run_claim_median_s": round(p["timings"]["claim"], 2),  # type: ignore[index]
+        "run_start_median_s": round(p["timings"]["start"], 2),  # type: ignore[index]
+        "run_median_s": round(p["timings"]["running"], 2),  # type: ignore[index]
         "prefect_db_bytes_per_duty": round((int(p["loaded"]) - int(p["empty"])) / duties),  # type: ignore[call-overload]
         "prefect_db_bytes_per_duty_after_retention": round((int(p["pruned"]) - int(p["empty"])) / duties),  # type: ignore[call-overload]
         "flow_runs_after_retention": p["left"]["flow_run"],  # type: ignore[index]

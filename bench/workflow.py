@@ -1,7 +1,7 @@
 """Benchmark the workflow through Prefect against the in-process dispatcher, in one run.
 
 1. The seed replay (engine.entrypoints.demo) with the in-process dispatcher: the baseline.
-2. A local Prefect as `banfa up` starts it (SQLite server, prefect.yaml deployment, zygote, one worker), warmed
+2. A local Prefect as `banfa up` starts it (SQLite server, prefect.yaml deployment, one Banfa worker), warmed
    by one run; then `start_to_first_draft_s`: from an officer's `start` to the stored 征求意见稿, median of three
    duties (goal ≤ 5 s).
 3. The same replay through the deployment.
@@ -74,7 +74,7 @@ def _first_drafts(settings: Settings, rounds: int = 3) -> list[float]:
             spec.id, actor=f"officer-{spec.lead}", now=START, ports=workflow.ports, dispatcher=settled
         )
         times.append(time.perf_counter() - started)
-    return times[1:]  # the first warms the worker and the zygote
+    return times[1:]  # the first warms the worker
 
 
 @contextlib.contextmanager
@@ -99,7 +99,6 @@ def _run(local: LocalPrefect, folder: Path, parallel: int, work: Callable[[Setti
         started = time.perf_counter()
         local.start_server()
         local.deploy()
-        local.start_zygote()
         local.start_worker(limit=parallel)
         print(f"local Prefect up in {time.perf_counter() - started:.1f} s at {local.url}")
         return work(_settings(folder, prefect_api_url=local.api_url))

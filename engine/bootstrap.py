@@ -102,7 +102,8 @@ class LazyTemplates:
 
 def preload(settings: Settings) -> None:
     """Import and load what every document needs and nothing changes: the Word templates and the wording, with
-    python-docx and Jinja2. The zygote does it once before it forks, instead of every flow run (0.2 s each)."""
+    python-docx and Jinja2. Banfa's worker does it once before its first flow run, instead of every run (0.2 s
+    each)."""
     from engine.adapters.drafting.render import renderer
     from engine.adapters.wording import wording
 

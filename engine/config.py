@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     prefect_database_url: SecretStr | None = None  # BANFA_PREFECT_DATABASE_URL
     prefect_host: str = "127.0.0.1"  # BANFA_PREFECT_HOST
     prefect_auth_string: SecretStr | None = None  # BANFA_PREFECT_AUTH_STRING
-    workers: int = 1  # BANFA_WORKERS: process workers `banfa up` starts on this machine
+    workers: int = 1  # BANFA_WORKERS: Banfa workers (processes) `banfa up` starts on this machine
     # Days of flow-run history the Prefect server keeps (its db_vacuum service deletes runs that ended earlier,
     # with their task runs, logs and artifacts); 0 keeps them all. Banfa's own tables keep every dispatch.
     prefect_retention_days: int = 90  # BANFA_PREFECT_RETENTION_DAYS

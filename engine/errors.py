@@ -322,7 +322,7 @@ class DatabaseUnavailable(Unavailable):
 
 
 class PrefectUnavailable(Unavailable):
-    """A local Prefect process (server, pool, deployment, zygote) did not start or answer; see its log."""
+    """A local Prefect process (server, pool, deployment, worker) did not start or answer; see its log."""
 
     def __init__(self, what: str, detail: str) -> None:
         self.what = what

@@ -1,5 +1,5 @@
 """Prefect flows, and nothing else: thin, each task calls one engine service (DESIGN.md, "Prefect").
 
-The deployment's entrypoint is `flows.drafting:advance_duty`. The worker plumbing that runs it (the launcher
-and the zygote) lives in engine.entrypoints.prefect, and loads this package by that string, as Prefect does.
+The deployment's entrypoint is `flows.drafting:advance_duty`. Banfa's worker, which runs it, lives in
+engine.entrypoints.prefect and loads this package by that string, as Prefect does.
 """

@@ -14,13 +14,16 @@ its lead department) and, as artifacts, the documents it made.
 
 The flow is async: a sync flow run costs about a second more, joining its heartbeat thread (DESIGN.md,
 Prefect; bench/workflow.py). Lost runs are found by the reconciler from the dispatch rows, not by heartbeats.
+Banfa's worker runs several flows at once on its event loop (engine.entrypoints.prefect.worker), so the steps,
+which block on SQL and Word files, run in a thread.
 
-Every path the flow needs (data, rules, templates) comes from the BANFA_* variables of the job's environment,
-absolute, because a process worker runs each flow in a temporary folder.
+Every path the flow needs (data, rules, templates) comes from the BANFA_* variables of the worker's environment,
+absolute: `banfa up` starts the worker with them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import os
@@ -28,7 +31,8 @@ import re
 import signal
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_link_artifact, create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact
+from prefect.settings import get_current_settings
 
 from engine.bootstrap import open_workflow, preload
 from engine.config import Settings
@@ -50,33 +54,37 @@ def _ports() -> Ports:
 
 
 def warm() -> None:
-    """Called by the zygote before it forks (engine.entrypoints.prefect.zygote): the templates every run uses.
-    The settings are read here and not cached, since each run reads its own from its environment."""
-    preload(Settings().resolved())
+    """Called by Banfa's worker before its first run (engine.entrypoints.prefect.worker): the settings, the
+    database and the templates every run uses, loaded once for all the runs of the process."""
+    preload(_settings())
+    _ports()
 
 
 def _boundary(name: str) -> None:
     """A step boundary. When the tests ask for it, die here the hard way: the worker and this run with it.
 
-    The worker's process group holds the worker and the process it started for this run (the launcher, when the
-    run was forked by the zygote, which says which group that is).
+    Banfa's worker runs the flow in its own process, so that is the process group killed; a run started by a
+    stock process worker is in its worker's group too.
     """
     if os.environ.get(KILL_AT) == name:
-        os.killpg(int(os.environ.get("BANFA_WORKER_PGID") or os.getpgid(0)), signal.SIGKILL)
+        os.killpg(os.getpgid(0), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-async def publish_artifacts(duty_id: str, stored: list[str]) -> None:
-    """A markdown summary of the duty, and a link to each document this run stored."""
+def _summary(duty_id: str, stored: list[str]) -> tuple[str, str, str]:
+    """The artifact: the duty's summary in markdown (the documents this run made first, then every version),
+    its key and its description."""
     ports, portal = _ports(), _settings().portal_url.rstrip("/")
     t = timeline(duty_id, ports=ports)
     key = "duty-" + re.sub(r"[^a-z0-9-]+", "-", duty_id.lower()).strip("-")
+    made = [ports.documents.get(document_id) for document_id in stored]
     lines = [
         f"# {t.title}（{t.duty_id}）",
         "",
         f"- 状态：{t.state.value}",
         f"- 期限：{t.deadline}（最后工作日 {t.last_working_day}）",
         "- 节点：" + "；".join(f"{s.value} {d}" for s, d in t.milestones.items()),
+        "- 本次运行生成：" + ("、".join(f"[{v.filename}]({portal}/documents/{v.id})" for v in made) or "无"),
         "",
         "| 文稿 | 版本 | 生成时间 |",
         "|---|---|---|",
@@ -84,25 +92,21 @@ async def publish_artifacts(duty_id: str, stored: list[str]) -> None:
     for v in ports.documents.versions(duty_id):
         link = f"[{v.filename}]({portal}/documents/{v.id})"
         lines.append(f"| {link} | {v.version} | {v.created:%Y-%m-%d %H:%M} |")
-    await create_markdown_artifact(  # type: ignore[misc]
-        "\n".join(lines), key=key, description=f"{t.title}：{t.state.value}"
-    )
-    if stored:  # one link artifact for what this run made; the summary above links every version
-        first = ports.documents.get(stored[0])
-        await create_link_artifact(  # type: ignore[misc]
-            f"{portal}/documents/{first.id}",
-            link_text=first.filename,
-            key=f"{key}-latest",
-            description=f"{t.title}：本次生成 {len(stored)} 份文稿，首份为 {first.filename}",
-        )
+    about = f"{t.title}：{t.state.value}，本次生成文稿 {len(made)} 份"
+    return "\n".join(lines), key, about
 
 
-@flow(name="advance-duty", flow_run_name="{duty_id}@{stage_version}", log_prints=False)
-async def advance_duty(duty_id: str, now: str, stage_version: int | None = None) -> list[str]:
-    """Do the machine work of the duty's stage version: documents, letters, closing a window, tables."""
-    at = dt.datetime.fromisoformat(now)
-    if at.tzinfo is None:
-        raise ValueError(f"now must carry its UTC offset: {now!r}")
+async def publish_artifacts(duty_id: str, stored: list[str]) -> None:
+    """One markdown artifact per run, under the duty's key: in the Prefect UI each run shows the documents it
+    made and the duty's every version, linked to the portal; the key's history is the duty's runs. (A second,
+    link artifact per run cost one more API call for what this one already links.)"""
+    markdown, key, description = await asyncio.to_thread(_summary, duty_id, stored)
+    await create_markdown_artifact(markdown, key=key, description=description)  # type: ignore[misc]
+
+
+def _advance(duty_id: str, at: dt.datetime, stage_version: int | None) -> list[str]:
+    """Each step of the stage version and of those the machine reaches from it; the ids of the documents
+    stored."""
     ports = _ports()
     stored: list[str] = []
     expected = stage_version
@@ -120,6 +124,26 @@ async def advance_duty(duty_id: str, now: str, stage_version: int | None = None)
         machine.finish(work, ports=ports)
         _boundary("finish-stage")
         expected = work.stage_version
+    return stored
+
+
+# Named by the dispatcher when it creates the run (`duty@stage version`). Nothing is persisted as a result (the
+# documents are in Banfa's store), and the storage is named so that a run does not ask the server for its
+# default each time.
+@flow(
+    name="advance-duty",
+    log_prints=False,
+    persist_result=False,
+    result_storage=get_current_settings().results.local_storage_path,
+)
+async def advance_duty(duty_id: str, now: str, stage_version: int | None = None) -> list[str]:
+    """Do the machine work of the duty's stage version: documents, letters, closing a window, tables."""
+    at = dt.datetime.fromisoformat(now)
+    if at.tzinfo is None:
+        raise ValueError(f"now must carry its UTC offset: {now!r}")
+    _ports()  # opened once per process, here on the event loop rather than in two threads at once
+    # the steps block (SQL, Word files): in a thread, so that the worker's other runs go on meanwhile
+    stored = await asyncio.to_thread(_advance, duty_id, at, stage_version)
     await publish_artifacts(duty_id, stored)
     get_run_logger().info("%s：本次生成文稿 %d 份", duty_id, len(stored))
     return stored

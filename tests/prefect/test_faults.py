@@ -60,7 +60,6 @@ class Load:
     def up(self) -> None:
         self.prefect.start_server()
         self.prefect.deploy()
-        self.prefect.start_zygote()
         wired = self.settings.model_copy(
             update={"prefect_api_url": self.prefect.api_url, "prefect_stall_seconds": STALL_S}
         )

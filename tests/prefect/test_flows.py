@@ -1,4 +1,4 @@
-"""The drafting flow through a real local Prefect: server, pool, deployment (prefect.yaml), zygote and workers.
+"""The drafting flow through a real local Prefect: server, pool, deployment (prefect.yaml) and Banfa's workers.
 
 One server for the module (SQLite, under a temporary PREFECT_HOME); each test starts its own workers against its
 own Banfa database, passed to the worker's environment. The reliability tests kill a worker with SIGKILL at
@@ -8,6 +8,7 @@ every task boundary of a stage, then reconcile, and check that nothing was lost 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import signal
 import subprocess
 import time
@@ -45,7 +46,6 @@ def prefect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrefect]:
     try:
         local.start_server()
         local.deploy()
-        local.start_zygote()
         yield local
     finally:
         local.stop()
@@ -103,11 +103,11 @@ class Setup:
 def setup(prefect: LocalPrefect, tmp_path: Path) -> Iterator[Setup]:
     s = Setup(prefect, f"sqlite:///{tmp_path / 'banfa.db'}", tmp_path)
     yield s
-    for worker in prefect.workers[1:]:  # the zygote stays for the module
+    for worker in prefect.workers:
         if worker.poll() is None:
             worker.send_signal(signal.SIGINT)
             worker.wait(30)
-    del prefect.workers[1:]
+    prefect.workers.clear()
 
 
 def _ready_to_submit(s: Setup) -> None:
@@ -144,9 +144,50 @@ def test_an_action_reaches_a_worker_which_makes_the_stage_documents_and_artifact
         artifacts = c.read_artifacts()
     summary = [a for a in artifacts if a.key == f"duty-{SAMPLE}" and a.type == "markdown"]
     assert summary and "起草中" in str(summary[-1].data) and "draft" in str(summary[-1].data)
+    assert "本次运行生成：[" in str(summary[-1].data)  # this run's documents, linked
     # Dispatching the same stage again asks Prefect for the same run: the key is idempotent.
     setup.remote.dispatcher.advance(SAMPLE, at("2007-09-11"))
     assert len(setup.rows(schema.dispatches)) == 1
+
+
+def test_one_worker_runs_several_duties_at_once_in_its_own_process_and_lets_them_finish_on_a_stop(
+    setup: Setup,
+) -> None:
+    officers = {"caizheng": "zhang", "gongan": "wang"}
+    with setup.local.ports.uow() as uow:
+        led = [(d.id, officers[d.spec.lead]) for d in uow.duties.list() if d.spec.lead in officers]
+    duties = [duty_id for duty_id, _ in led]
+    assert len(duties) == 3
+    for duty_id, officer in led:  # dispatched before the worker starts: its first poll takes all three
+        wf.start_duty(
+            duty_id,
+            actor=officer,
+            now=at("2007-09-11"),
+            ports=setup.remote.ports,
+            dispatcher=setup.remote.dispatcher,
+        )
+    worker = setup.prefect.start_worker(name="many", extra={"BANFA_DATABASE_URL": setup.url}, limit=4)
+
+    def states() -> list[StateType]:
+        return [state for duty_id in duties for state in setup.runs(duty_id).values()]
+
+    _wait(lambda: any(s in {StateType.RUNNING, StateType.COMPLETED} for s in states()), what="a run to start")
+    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+    worker.send_signal(signal.SIGINT)  # as `banfa up` stops it: the runs in flight finish first
+    assert worker.wait(60) == 0
+    assert children == []  # no process per run
+    assert states() == [StateType.COMPLETED] * 3
+    assert all(setup.settled(duty_id) for duty_id in duties)
+    with temporary_settings({PREFECT_API_URL: setup.prefect.api_url}), get_client(sync_client=True) as c:
+        runs = [
+            c.read_flow_run(UUID(r.flow_run_id))
+            for duty_id in duties
+            for r in setup.rows(schema.dispatches, duty_id)
+            if r.flow_run_id  # an attempt whose key a former test's run holds has none (Setup.latest)
+        ]
+    assert sorted(r.name for r in runs) == sorted(f"{duty_id}@1" for duty_id in duties)
+    spans = sorted((r.start_time, r.end_time) for r in runs)
+    assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))  # at once
 
 
 BOUNDARIES = ["start", "make-review-draft", "make-explanation", "make-adoption-table", "make-review-letter"]

@@ -59,7 +59,6 @@ def test_two_workers_run_every_stage_once_and_match_the_in_process_replay(
     try:
         local.start_server()
         local.deploy()
-        local.start_zygote()
         for name in ("worker-a", "worker-b"):
             local.start_worker(name=name, extra={"BANFA_DATABASE_URL": banfa_url}, limit=3)
         remote = Settings(

@@ -120,7 +120,7 @@ def test_up_starts_the_stack_and_ctrl_c_stops_it_cleanly(tmp_path: Path, rounds:
             assert reply.status == 200
         assert (data / "prefect" / "prefect.db").exists()
         children = _children(up.pid)
-        assert len(children) == 5  # server, zygote, worker, scheduler, portal
+        assert len(children) == 4  # server, worker, scheduler, portal
         if n == 0:
             _dispatch_and_see_the_first_document(seeded, api)
         assert f"门户：{portal}" in content
@@ -176,7 +176,7 @@ def test_the_parts_run_apart_on_loopback_and_a_protected_server_serves_a_duty(
             log = tmp_path / f"{name}.log"
             started[name] = _up(tmp_path / name, log, portal, *args, env=shared | env)
             _wait_for(log, "按 Ctrl-C 停止", started[name])
-        assert len(_children(started["workers"].pid)) == 3  # the zygote and two workers
+        assert len(_children(started["workers"].pid)) == 2  # two workers
         with pytest.raises(urllib.error.HTTPError) as refused:  # the API wants the auth string
             urllib.request.urlopen(f"{api}/admin/version", timeout=5)
         assert refused.value.code == 401

@@ -209,7 +209,9 @@ class PrefectDispatcher:
             }
             tag = f"dispatch:{dispatch.token}"
             try:
-                run = self._create(parameters, dispatch.key, [*labels, tag])
+                run = self._create(
+                    parameters, dispatch.key, [*labels, tag], f"{duty.id}@{dispatch.stage_version}"
+                )
             except (httpx.HTTPError, PrefectException, OSError) as exc:
                 log.warning("未能提交任务 %s 的后台运行（%s），稍后由对账程序重新提交", dispatch.key, exc)
                 return
@@ -223,17 +225,18 @@ class PrefectDispatcher:
                 return
         log.warning("任务 %s 的后台运行键已被占用 %d 次，放弃提交", dispatch.duty_id, MAX_ATTEMPTS)
 
-    def _create(self, parameters: dict[str, object], key: str, tags: list[str]) -> FlowRun:
+    def _create(self, parameters: dict[str, object], key: str, tags: list[str], name: str) -> FlowRun:
         """Create the run from the deployment, as `run_deployment(timeout=0, as_subflow=False)` does, with the
         deployment's id kept: a dispatch is then one API call instead of two. A deployment that is gone (applied
-        again under a new id) is looked up once more."""
+        again under a new id) is looked up once more. The run is named here (`duty@stage version`), not by the
+        flow, which would cost the run two more API calls."""
         with self._client() as client:
             for fresh in (False, True):
                 if self._deployment_id is None or fresh:
                     self._deployment_id = client.read_deployment_by_name(self.deployment).id
                 try:
                     return client.create_flow_run_from_deployment(
-                        self._deployment_id, parameters=parameters, idempotency_key=key, tags=tags
+                        self._deployment_id, parameters=parameters, idempotency_key=key, tags=tags, name=name
                     )
                 except ObjectNotFound:
                     if fresh:

@@ -1,4 +1,4 @@
-"""The verbs that run Banfa's processes: `banfa up` (a Prefect server, the deployment, a warm zygote, workers,
+"""The verbs that run Banfa's processes: `banfa up` (a Prefect server, the deployment, workers,
 the scheduler and the portal, or the parts `--role` names), `banfa serve` (the portal alone) and
 `banfa reconcile` (dispatch again what a crash lost)."""
 
@@ -77,7 +77,6 @@ def start_parts(prefect: LocalPrefect, current: Settings, parts: frozenset[Part]
     out.print(f"Prefect API：{prefect.api_url}")
     wired = {"BANFA_PREFECT_API_URL": prefect.api_url}
     if Part.WORKER in parts:
-        prefect.start_zygote()
         host = socket.gethostname()
         pids = [
             prefect.start_worker(name=f"banfa-{host}-{n}", extra=wired, limit=limit).pid

@@ -246,7 +246,6 @@ def replay_through_prefect(settings: Settings, *, parallel: int) -> DemoResult:
     try:
         local.start_server()
         local.deploy()
-        local.start_zygote()
         local.start_worker(limit=parallel)
         wired = settings.model_copy(update={"prefect_api_url": local.api_url})
         return replay(open_workflow(wired), wired, parallel=parallel)

@@ -1,6 +1,5 @@
-"""Running Prefect for Banfa: the local server and workers `banfa up` starts, the warm zygote and its launcher.
+"""Running Prefect for Banfa: the local server `banfa up` starts, and Banfa's worker, which runs flow runs in its
+own process.
 
-The zygote loads the flow by its entrypoint string, as Prefect does, so that engine never imports `flows`.
-
-Keep this package's imports light: the launcher runs in a fresh Python for every flow run.
+The worker loads the flow by its entrypoint string, as Prefect does, so that engine never imports `flows`.
 """

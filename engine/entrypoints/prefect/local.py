@@ -2,10 +2,10 @@
 pool, the deployment and the workers, or workers alone against a server elsewhere. `banfa up` uses it, and so do
 the tests and the benchmark, so that all three run the same setup.
 
-Everything runs as child processes (the server through engine.entrypoints.prefect.server, the pool, deployment
-and worker through the `prefect` command of this environment), with an explicit environment: PREFECT_HOME
-under the data directory, PREFECT_API_URL (and PREFECT_API_AUTH_STRING) for the clients, and the BANFA_*
-settings resolved to absolute paths, which every flow run inherits from its worker.
+Everything runs as child processes (the server through engine.entrypoints.prefect.server, the deployment
+through the `prefect` command of this environment, the workers through engine.entrypoints.prefect.worker), with
+an explicit environment: PREFECT_HOME under the data directory, PREFECT_API_URL (and PREFECT_API_AUTH_STRING)
+for the clients, and the BANFA_* settings resolved to absolute paths, which the flow runs read in their worker.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import base64
 import contextlib
 import importlib.util
 import ipaddress
+import json
 import os
 import shutil
 import signal
@@ -31,9 +32,10 @@ from engine.config import Settings
 from engine.errors import PrefectUnavailable
 
 POOL = "banfa"
-# The deployment's flow, as prefect.yaml names it: the zygote imports its module by this string, as Prefect
+# The deployment's flow, as prefect.yaml names it: Banfa's worker imports its module by this string, as Prefect
 # does, so that engine never imports `flows` (a test checks prefect.yaml against it).
 FLOW_ENTRYPOINT = "flows.drafting:advance_duty"
+WORKER_TYPE = "banfa"  # the pool's type: engine.entrypoints.prefect.worker.BanfaWorker
 # How often a worker asks for runs. Every poll is a few queries on the server, and on SQLite more writers mean
 # more "database is locked" answers, which Prefect's client retries after 1, 2, 4… s: 0.5 s was the best
 # trade here (bench/workflow.py; the closing note of issue 5 has the figures).
@@ -109,7 +111,6 @@ class LocalPrefect:
     base_env: dict[str, str]
     server: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    zygote: Path | None = None
     database_url: str | None = None  # the server's database; None is SQLite under PREFECT_HOME
     host: str = "127.0.0.1"  # where the server listens
     auth_string: str | None = None  # "user:password" of the server's API, sent by every client
@@ -144,8 +145,6 @@ class LocalPrefect:
             "PREFECT_CLIENT_MAX_RETRIES": CLIENT_RETRIES,
             "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
         }
-        if self.zygote is not None:
-            env["BANFA_ZYGOTE"] = str(self.zygote)
         if self.database_url is not None:
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = self.database_url
         if self.auth_string is not None:
@@ -230,12 +229,36 @@ class LocalPrefect:
             raise PrefectUnavailable(f"prefect {' '.join(args)}", f"{done.stdout}\n{done.stderr}".strip())
 
     def deploy(self) -> None:
-        """Create the process pool and apply prefect.yaml; both may run again and change nothing else."""
-        self.run("work-pool", "create", POOL, "--type", "process", "--overwrite")
+        """Create the work pool and apply prefect.yaml; both may run again and change nothing else."""
+        self.create_pool()
         # from a copy under PREFECT_HOME: the installed copy may sit in a folder this user cannot write
         declared = self.home / "prefect.yaml"
         shutil.copyfile(project_file(), declared)
         self.run("--no-prompt", "deploy", "--all", "--prefect-file", str(declared))
+
+    def create_pool(self) -> None:
+        """The `banfa` work pool, of Banfa's worker type, unless it exists. Through the API: `prefect work-pool
+        create` accepts only the types it can look up, on the internet for those not installed with Prefect.
+
+        A pool made by an earlier Banfa is of type `process`; it is kept (Prefect cannot change a pool's type),
+        and Banfa's worker polls it all the same."""
+        body = json.dumps({"name": POOL, "type": WORKER_TYPE, "base_job_template": {}}).encode()
+        request = urllib.request.Request(
+            f"{self.api_url}/work_pools/",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        if self.auth_string is not None:
+            token = base64.b64encode(self.auth_string.encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        try:
+            urllib.request.urlopen(request, timeout=30).close()
+        except urllib.error.HTTPError as exc:
+            if exc.code != 409:  # 409: it exists
+                raise PrefectUnavailable(
+                    f"创建工作池 {POOL}", f"HTTP {exc.code}：{exc.read()[:500]!r}"
+                ) from None
 
     def start_worker(
         self,
@@ -245,9 +268,10 @@ class LocalPrefect:
         log: Path | None = None,
         limit: int = 4,
     ) -> subprocess.Popen[bytes]:
-        """Start a process worker on the pool, running at most `limit` flow runs at once."""
+        """Start Banfa's worker on the pool (engine.entrypoints.prefect.worker), running at most `limit` flow
+        runs at once in its own process."""
         out = log or self.log(name)
-        command = [*prefect_command(), "worker", "start", "--pool", POOL, "--type", "process", "--name", name]
+        command = [sys.executable, "-m", "engine.entrypoints.prefect.worker", "--name", name]
         command += ["--limit", str(limit)]
         with out.open("ab") as sink:
             worker = subprocess.Popen(
@@ -259,27 +283,6 @@ class LocalPrefect:
             )
         self.workers.append(worker)
         return worker
-
-    def start_zygote(self, *, log: Path | None = None, timeout: float = 60) -> Path:
-        """Start the warm forking process the launcher hands flow runs to; return its socket."""
-        path = self.home / "zygote.sock"
-        out = log or self.log("zygote")
-        with out.open("ab") as sink:
-            zygote = subprocess.Popen(
-                [sys.executable, "-m", "engine.entrypoints.prefect.zygote", str(path), FLOW_ENTRYPOINT],
-                env=self.env(),
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.workers.append(zygote)
-        deadline = time.monotonic() + timeout
-        while not path.exists():
-            if zygote.poll() is not None or time.monotonic() > deadline:
-                raise PrefectUnavailable("预热进程", f"未能启动，见 {out}")
-            time.sleep(0.05)
-        self.zygote = path
-        return path
 
     def start_banfa(
         self, name: str, *args: str, extra: Mapping[str, str] | None = None, log: Path | None = None
