@@ -39,7 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/views.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/portal.py
-	$(BIN)/python bench/scale.py  # PostgreSQL at BANFA_BENCH_DATABASE_URL or 127.0.0.1:5432; about 30 min
+	$(BIN)/python bench/scale.py  # PostgreSQL at BANFA_BENCH_DATABASE_URL or 127.0.0.1:5432; about 10 min
 
 # Every wheel Banfa needs (Banfa's own and its runtime dependencies) in one folder, for a machine with no
 # network: copy the folder over and `pip install --no-index --find-links wheelhouse banfa` (README, "Offline").

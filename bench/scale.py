@@ -13,11 +13,11 @@ Figures (the last line is one JSON object):
   the action until the stage's documents were all stored (so an upper bound on the first one; goal ≤ 5 s);
 - `prefect_db_bytes_per_duty`: the Prefect database's growth over the load, per duty; then its size per duty
   once the retention (`BANFA_PREFECT_RETENTION_DAYS`) has pruned the runs, aged past it here by SQL;
-- where Prefect's time goes: flow runs, task runs per flow run, events and logs per flow run, median pick-up
-  (created → Running) and run time;
+- where Prefect's time goes: flow runs, task runs per flow run, events and logs per flow run, and the runs'
+  medians from creation to a worker's claim (Pending), from the claim to Running, and from Running to the end;
 - `speedup` = in-process time / Prefect time (below 1: the baseline does the same work with no orchestration).
 
-    python bench/scale.py [--copies 10] [--workers 2] [--parallel 8] [--server postgresql://…]
+    python bench/scale.py [--copies 10] [--workers 2] [--limit 6] [--parallel 12] [--server postgresql://…]
 """
 
 from __future__ import annotations
@@ -199,8 +199,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--copies", type=int, default=10, help="notices: the seed and copies of it")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--limit", type=int, default=4, help="flow runs at once per worker")
-    parser.add_argument("--parallel", type=int, default=8, help="duties driven at once")
+    parser.add_argument("--limit", type=int, default=6, help="flow runs at once per worker")
+    parser.add_argument("--parallel", type=int, default=12, help="duties driven at once")
     parser.add_argument("--server", default=os.environ.get("BANFA_BENCH_DATABASE_URL", SERVER))
     args = parser.parse_args()
     duties = 22 * args.copies
