@@ -133,7 +133,7 @@ def test_up_starts_the_stack_and_ctrl_c_stops_it_cleanly(tmp_path: Path, rounds:
         while (scheduler_log.read_text("utf-8") if scheduler_log.exists() else "").count("调度器已启动") <= n:
             assert time.monotonic() < deadline, scheduler_log.read_text("utf-8")
             time.sleep(0.2)
-        up.send_signal(signal.SIGINT)
+        up.send_signal(signal.SIGINT if n == 0 else signal.SIGTERM)  # Ctrl-C, then a service manager's stop
         assert up.wait(60) == 0, log.read_text("utf-8")
         assert "已停止" in log.read_text("utf-8")
         assert not [pid for pid in children if _alive(pid)]

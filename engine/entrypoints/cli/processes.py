@@ -5,6 +5,7 @@ the scheduler and the portal, or the parts `--role` names), `banfa serve` (the p
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import time
 import urllib.request
@@ -47,6 +48,7 @@ def up(
             prefect = local_prefect(current, preferred_port=port, exact=parts != ALL)
         else:
             prefect = remote_prefect(current)
+        signal.signal(signal.SIGTERM, _interrupted)  # a service manager's stop is a Ctrl-C too
         try:
             start_parts(prefect, current, parts, limit)
             out.print(f"在其他终端使用本服务：export BANFA_PREFECT_API_URL={prefect.api_url}")
@@ -61,6 +63,10 @@ def up(
         finally:
             prefect.stop()
             out.print("已停止。")
+
+
+def _interrupted(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def start_parts(prefect: LocalPrefect, current: Settings, parts: frozenset[Part], limit: int) -> None:
