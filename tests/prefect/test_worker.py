@@ -36,3 +36,22 @@ def test_the_engine_takes_its_client_from_the_context_the_worker_enters() -> Non
 
 def test_the_worker_is_of_the_pool_type_banfa_up_creates() -> None:
     assert worker.BanfaWorker.type == WORKER_TYPE
+
+
+def test_the_dispatcher_builds_one_tls_context_and_verifies_only_where_there_is_tls() -> None:
+    import ssl
+
+    from engine.adapters.prefect.dispatcher import PrefectDispatcher
+
+    def contexts(url: str) -> list[ssl.SSLContext]:
+        dispatcher = PrefectDispatcher(lambda: None, api_url=url)  # type: ignore[arg-type,return-value]
+        seen = []
+        for _ in range(2):  # two clients, as two dispatches make; no request is sent
+            with dispatcher._client() as client:
+                seen.append(client._client._transport._pool._ssl_context)
+        return seen
+
+    plain, secure = contexts("http://127.0.0.1:4200/api"), contexts("https://prefect.example/api")
+    assert plain[0] is plain[1] and secure[0] is secure[1]  # one context for every client
+    assert plain[0].verify_mode == ssl.CERT_NONE
+    assert secure[0].verify_mode == ssl.CERT_REQUIRED
