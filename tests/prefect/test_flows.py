@@ -33,6 +33,7 @@ from engine.domain.workflow.model import State
 from engine.entrypoints.prefect.local import LocalPrefect, free_port
 from engine.errors import MachineWorkPending
 from engine.services import workflow as wf
+from tests.support.stages import STAGES
 from tests.support.workflows import SAMPLE, at, workflow_with_people
 
 pytestmark = pytest.mark.slow
@@ -231,27 +232,34 @@ def test_a_worker_killed_at_a_task_boundary_loses_nothing_and_duplicates_nothing
     assert setup.remote.dispatcher.reconcile(dt.datetime.now(dt.UTC)) == []  # nothing more to do
 
 
-def test_a_worker_killed_after_finishing_a_stage_leaves_no_run_running(setup: Setup) -> None:
-    """The stage's work was done and committed before the kill, so nothing is dispatched again; the run the
-    worker left Running is marked Crashed by the reconciler's sweep, and is no longer in flight."""
-    _ready_to_submit(setup)
+@pytest.mark.parametrize("stage", list(STAGES), ids=lambda state: state.name.lower())
+def test_a_worker_killed_after_finishing_a_stage_leaves_no_run_running(setup: Setup, stage: State) -> None:
+    """In every stage with machine work: the stage's work was done and committed before the kill, so nothing is
+    dispatched again; the run the worker left Running is marked Crashed by the reconciler's sweep, and is no
+    longer in flight. (Every other boundary of every stage is in test_flow_boundaries.py; the review stage's,
+    with a real kill, above.)"""
+    *before, last = STAGES[stage]
+    for action in before:
+        action(setup.local.ports, setup.local.dispatcher)
     doomed = setup.worker("doomed", BANFA_KILL_AT="finish-stage")
-    wf.submit_for_review(
-        SAMPLE,
-        actor="zhang",
-        now=at("2007-10-11"),
-        ports=setup.remote.ports,
-        dispatcher=setup.remote.dispatcher,
-    )
+    last(setup.remote.ports, setup.remote.dispatcher)
     assert doomed.wait(90) == -signal.SIGKILL
-    assert setup.settled()
-    first = setup.latest(setup.duty().stage_version)
+    duty = setup.duty()
+    assert duty.state is stage and setup.settled()
+    events, first = len(duty.events), setup.latest(duty.stage_version)
     _wait(lambda: setup.runs().get(first) is StateType.RUNNING, what="the killed run to be seen running")
 
-    assert setup.remote.dispatcher.reconcile(dt.datetime.now(dt.UTC)) == []  # nothing to redo
-    assert setup.runs() == {first: StateType.CRASHED}
+    redone = setup.remote.dispatcher.reconcile(dt.datetime.now(dt.UTC))
+    # Nothing of this stage is done again. A consultation's window has ended by today's clock, so closing it is
+    # dispatched next (and waits: no worker is left).
+    assert redone == ([SAMPLE] if stage is State.CONSULTING else [])
+    assert setup.runs()[first] is StateType.CRASHED
+    assert StateType.RUNNING not in setup.runs().values()
+    assert len(setup.duty().events) == events  # the reconcile changed nothing
+    steps = [r.step for r in setup.rows(schema.machine_steps) if r.stage_version == duty.stage_version]
+    assert sorted(steps) == sorted(k.value for k in MACHINE_WORK[stage])  # each once
     with setup.local.ports.uow() as uow:
-        assert uow.dispatches.in_flight() == []
+        assert first not in {d.key for d in uow.dispatches.in_flight()}
 
 
 def test_a_worker_killed_after_closing_a_window_leaves_it_closed_once(setup: Setup) -> None:
