@@ -200,11 +200,20 @@ class LocalPrefect:
             time.sleep(0.25)
         raise PrefectUnavailable(f"服务 {self.api_url}", f"{timeout:.0f} 秒内没有应答，{advice}")
 
-    def _check_auth(self) -> None:
-        request = urllib.request.Request(f"{self.api_url}/admin/version")
+    def _request(self, path: str, body: object = None) -> urllib.request.Request:
+        """A request to the API, with our auth string; a body is sent as JSON (POST)."""
+        request = urllib.request.Request(f"{self.api_url}{path}")
+        if body is not None:
+            request.data = json.dumps(body).encode()
+            request.method = "POST"
+            request.add_header("Content-Type", "application/json")
         if self.auth_string is not None:
             token = base64.b64encode(self.auth_string.encode()).decode()
             request.add_header("Authorization", f"Basic {token}")
+        return request
+
+    def _check_auth(self) -> None:
+        request = self._request("/admin/version")
         try:
             urllib.request.urlopen(request, timeout=5).close()
         except urllib.error.HTTPError as exc:
@@ -242,16 +251,7 @@ class LocalPrefect:
 
         A pool made by an earlier Banfa is of type `process`; it is kept (Prefect cannot change a pool's type),
         and Banfa's worker polls it all the same."""
-        body = json.dumps({"name": POOL, "type": WORKER_TYPE, "base_job_template": {}}).encode()
-        request = urllib.request.Request(
-            f"{self.api_url}/work_pools/",
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        if self.auth_string is not None:
-            token = base64.b64encode(self.auth_string.encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
+        request = self._request("/work_pools/", {"name": POOL, "type": WORKER_TYPE, "base_job_template": {}})
         try:
             urllib.request.urlopen(request, timeout=30).close()
         except urllib.error.HTTPError as exc:
