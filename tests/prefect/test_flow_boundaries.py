@@ -4,7 +4,7 @@ each once; the same steps; no event added).
 
 The flows run as real Prefect flow runs (`prefect_test_harness`); the death is simulated in-process: the flow
 raises at the boundary, where a killed process would stop, and the run is Crashed. The real SIGKILL of a worker
-at a boundary is in test_flows.py.
+at each of these boundaries, through a Prefect deployment, is in test_flows.py.
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ import flows.drafting as drafting
 from engine.adapters.sql import schema
 from engine.adapters.sql.connection import make_engine
 from engine.bootstrap import Workflow, open_workflow
-from engine.domain.workflow.machine import MACHINE_WORK
 from engine.domain.workflow.model import State
-from tests.support.stages import STAGES
+from tests.support.stages import STAGES, boundaries
 from tests.support.workflows import SAMPLE, settings_for, workflow_with_people
 
 pytestmark = [
@@ -49,11 +48,7 @@ class Nop:
         return []
 
 
-CASES = [
-    (state, boundary)
-    for state in STAGES
-    for boundary in ["start", *(f"make-{k.value}" for k in MACHINE_WORK[state]), "finish-stage"]
-]
+CASES = [(state, boundary) for state in STAGES for boundary in [*boundaries(state), "finish-stage"]]
 
 
 class Crash(BaseException):

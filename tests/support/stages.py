@@ -9,6 +9,7 @@ from collections.abc import Callable
 from engine.domain.drafting.decisions import Decision, Legality
 from engine.domain.ports import Dispatcher, Ports
 from engine.domain.workflow.consultation import OpinionInput
+from engine.domain.workflow.machine import MACHINE_WORK
 from engine.domain.workflow.model import State
 from engine.services import workflow as wf
 from tests.support.workflows import SAMPLE, at
@@ -82,3 +83,9 @@ STAGES: dict[State, list[Action]] = {
     State.RETURNED: [_start, _consult, _close, _submit, _to_amend],
     State.PUBLISHED: [_start, _consult, _close, _submit, _lawful, _publish],
 }
+
+
+def boundaries(stage: State) -> list[str]:
+    """The drafting flow's step boundaries in a stage before its last (flows.drafting: `start`, then one per
+    kind of document the stage makes); `finish-stage` follows them."""
+    return ["start", *(f"make-{k.value}" for k in MACHINE_WORK[stage])]
