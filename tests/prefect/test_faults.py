@@ -34,6 +34,7 @@ from engine.entrypoints.demo import START, setup_people
 from engine.entrypoints.prefect.local import LocalPrefect, banfa_environment, free_port
 from engine.services import workflow as wf
 from engine.services.notices import ingest_notice
+from tests.support import databases
 from tests.support.workflows import settings_for
 
 pytestmark = pytest.mark.slow
@@ -45,8 +46,8 @@ STALL_S = 3  # a run a worker took and left silent this long is lost (the settin
 class Load:
     """A Banfa database with the seed's people, a local Prefect over it, and the duties started through it."""
 
-    def __init__(self, folder: Path) -> None:
-        url = f"sqlite:///{folder / 'banfa.db'}"
+    def __init__(self, folder: Path, url: str | None = None, prefect_database: str | None = None) -> None:
+        url = url or f"sqlite:///{folder / 'banfa.db'}"
         self.settings = settings_for(url, folder)
         self.local_flow = open_workflow(self.settings)
         migrate(self.local_flow.db_engine)
@@ -54,7 +55,9 @@ class Load:
         setup_people(self.local_flow, catalogue)
         ingest_notice(catalogue, actor="admin", now=START, ports=self.local_flow.ports)
         self.specs = [d for d in catalogue.duties if d.lead][:DUTIES]
-        self.prefect = LocalPrefect(folder / "prefect", free_port(0), banfa_environment(self.settings))
+        self.prefect = LocalPrefect(
+            folder / "prefect", free_port(0), banfa_environment(self.settings), database_url=prefect_database
+        )
         self.remote: Workflow | None = None
 
     def up(self) -> None:
@@ -70,7 +73,7 @@ class Load:
         return self.prefect.start_worker(name=name, extra={"BANFA_DATABASE_URL": self._url()}, limit=4).pid
 
     def _url(self) -> str:
-        return str(self.local_flow.db_engine.url)
+        return self.local_flow.db_engine.url.render_as_string(hide_password=False)
 
     def start(self, specs: list[object]) -> None:
         assert self.remote is not None
@@ -132,7 +135,16 @@ class Load:
 
 @pytest.fixture
 def load(tmp_path: Path) -> Iterator[Load]:
-    made = Load(tmp_path)
+    yield from _loaded(Load(tmp_path))
+
+
+@pytest.fixture
+def load_on_postgresql(tmp_path: Path, prefect_database: str) -> Iterator[Load]:
+    """The scale-out's databases: Banfa on a fresh PostgreSQL schema, the Prefect server on its own database."""
+    yield from _loaded(Load(tmp_path, databases.scratch_database().schema_url(), prefect_database))
+
+
+def _loaded(made: Load) -> Iterator[Load]:
     try:
         made.up()
         yield made
@@ -156,7 +168,12 @@ def test_a_worker_killed_from_outside_at_a_random_moment_loses_and_duplicates_no
     load.check()
 
 
-def test_the_prefect_server_killed_under_load_and_started_again_loses_nothing(load: Load) -> None:
+@pytest.mark.parametrize("databases_of", ["sqlite", "postgresql"])
+def test_the_prefect_server_killed_under_load_and_started_again_loses_nothing(
+    request: pytest.FixtureRequest, databases_of: str
+) -> None:
+    """On the embedded default (SQLite for both), and on the scale-out's PostgreSQL for both."""
+    load: Load = request.getfixturevalue("load" if databases_of == "sqlite" else "load_on_postgresql")
     load.worker("steady")
     half = len(load.specs) // 2
     load.start(load.specs[:half])
